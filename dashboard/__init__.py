@@ -1,0 +1,1 @@
+"""Dash dashboard (uses the ecosystem core and maps)."""

@@ -1,0 +1,467 @@
+"""The registry: one GeoPackage file holding every layer of :mod:`ecosystem.schema`.
+
+The file is an ordinary GeoPackage that QGIS, ``ogrinfo`` and any GDAL tool open
+as they are. Reading goes through pyogrio (with SQL ``WHERE`` filters so that one
+year of a national registry is read without the others).
+
+Every change is **all or nothing**: :meth:`Registry.transaction` works on a copy
+of the file next to it and swaps it in with an atomic ``os.replace`` only when
+everything was written, so an error or a killed process leaves the registry as
+it was (at worst with a stray ``.tmp`` file, removed at the next change). An
+advisory lock serialises concurrent writers.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> reg = Registry(pathlib.Path(tempfile.mkdtemp()) / "r.gpkg")
+>>> reg.exists
+False
+>>> len(reg.read("actors"))
+0
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import os
+import shutil
+import unicodedata
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from difflib import SequenceMatcher
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyogrio
+
+import geopandas as gpd
+
+from . import geography
+from ._errors import RegistryError
+from .activity import active_actors, active_relations
+from .imports import conform
+from .schema import LAYERS, SPATIAL_LAYERS, TERRITORY_LEVELS
+from .settings import LAMBERT93, get_settings
+
+__all__ = ["Registry", "ImportReport", "software_version", "file_sha256"]
+
+
+def software_version() -> str:
+    """Installed version of this software."""
+    try:
+        return version("ecosystem-milieu")
+    except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+        return "0+unknown"
+
+
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    """SHA-256 of a file, hex."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _empty(layer: str) -> pd.DataFrame:
+    cols = LAYERS[layer]
+    frame = conform(pd.DataFrame(index=pd.RangeIndex(0)), cols)
+    if layer in SPATIAL_LAYERS:
+        return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs=LAMBERT93), crs=LAMBERT93)
+    return frame
+
+
+@dataclass
+class ImportReport:
+    """What an import did, layer by layer.
+
+    Attributes
+    ----------
+    added : dict
+        Layer -> new records written.
+    updated : dict
+        Layer -> existing records updated by a record with the same key.
+    merges : list of str
+        One sentence per deduplication (same SIRET twice, same actor under two ids).
+    files : list of str
+        Files read.
+    """
+
+    added: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+    merges: list[str] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        lines = [f"Imported {', '.join(self.files) or 'nothing'}:"]
+        for layer in sorted(set(self.added) | set(self.updated)):
+            lines.append(f"  {layer}: {self.added.get(layer, 0)} added, "
+                         f"{self.updated.get(layer, 0)} updated")
+        if self.merges:
+            lines.append(f"  {len(self.merges)} merge(s):")
+            lines.extend(f"    - {m}" for m in self.merges[:50])
+            if len(self.merges) > 50:
+                lines.append(f"    ... and {len(self.merges) - 50} more")
+        return "\n".join(lines)
+
+
+class Registry:
+    """A registry file (GeoPackage).
+
+    Parameters
+    ----------
+    path : path-like
+        The ``.gpkg`` file; created by the first change when it does not exist.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+
+    def __repr__(self) -> str:
+        return f"Registry({str(self.path)!r})"
+
+    # -- reading ------------------------------------------------------------------------
+    @property
+    def exists(self) -> bool:
+        """Whether the file exists."""
+        return self.path.exists()
+
+    def layers(self) -> list[str]:
+        """Names of the layers present in the file."""
+        if not self.exists:
+            return []
+        try:
+            return [str(n) for n in pyogrio.list_layers(self.path)[:, 0]]
+        except pyogrio.errors.DataSourceError as exc:
+            raise RegistryError(f"{self.path} is not a GeoPackage registry: {exc}") from exc
+
+    def read(self, layer: str, year: int | None = None, where: str | None = None,
+             columns: list[str] | None = None) -> pd.DataFrame:
+        """Read one layer, conformed to its schema.
+
+        Parameters
+        ----------
+        layer : str
+            One of :data:`ecosystem.schema.LAYERS`.
+        year : int, optional
+            Firms: the observations of that year. Actors: those active that year.
+            Relations: ties active that year whose both ends are active.
+        where : str, optional
+            An SQL filter passed to GDAL (e.g. ``"departement = '34'"``).
+        columns : list of str, optional
+            Only these attribute columns (plus geometry for spatial layers).
+        """
+        if layer not in LAYERS:
+            raise ValueError(f"unknown layer {layer!r}; expected one of {list(LAYERS)}")
+        if layer not in self.layers():
+            frame = _empty(layer)
+        else:
+            clauses = [where] if where else []
+            if year is not None and layer == "firms":
+                clauses.append(f"year = {int(year)}")
+            kwargs: dict[str, Any] = {"layer": layer, "use_arrow": True}
+            if clauses:
+                kwargs["where"] = " AND ".join(f"({c})" for c in clauses)
+            if columns is not None:
+                kwargs["columns"] = columns
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                frame = pyogrio.read_dataframe(self.path, **kwargs)
+            schema = LAYERS[layer] if columns is None else {
+                c: LAYERS[layer][c] for c in columns}
+            if layer in SPATIAL_LAYERS:
+                frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=frame.crs or LAMBERT93)
+            frame = conform(frame, schema)
+        if year is not None and layer == "actors":
+            frame = active_actors(frame, year).reset_index(drop=True)
+        if year is not None and layer == "relations":
+            actors = self.read("actors", columns=["id", "since", "until"])
+            firms = self.read("firms", year=year, columns=["firm_id", "year"])
+            frame = active_relations(frame, year, actors, firms).reset_index(drop=True)
+        return frame
+
+    def actors(self, year: int | None = None) -> gpd.GeoDataFrame:
+        """The actors (active in ``year`` when given)."""
+        return self.read("actors", year=year)  # type: ignore[return-value]
+
+    def firms(self, year: int | None = None) -> gpd.GeoDataFrame:
+        """The firm observations (of ``year`` when given)."""
+        return self.read("firms", year=year)  # type: ignore[return-value]
+
+    def relations(self, year: int | None = None) -> pd.DataFrame:
+        """The ties (active in ``year`` when given)."""
+        return self.read("relations", year=year)
+
+    def infrastructure(self) -> gpd.GeoDataFrame:
+        """Airports, ports, road and rail nodes."""
+        return self.read("infrastructure")  # type: ignore[return-value]
+
+    def territories(self, level: str | None = None) -> gpd.GeoDataFrame:
+        """Territories covering the registry's data (one level when given)."""
+        if level is not None and level not in TERRITORY_LEVELS:
+            raise ValueError(f"unknown level {level!r}; expected one of {TERRITORY_LEVELS}")
+        where = f"level = '{level}'" if level else None
+        return self.read("territories", where=where)  # type: ignore[return-value]
+
+    def years(self) -> list[int]:
+        """Observation years of the firms, sorted."""
+        if "firms" not in self.layers():
+            return []
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            df = pyogrio.read_dataframe(self.path, sql="SELECT DISTINCT year FROM firms",
+                                        read_geometry=False)
+        return sorted(int(y) for y in df["year"])
+
+    def is_synthetic(self) -> bool:
+        """Whether any actor, firm or tie of the registry is synthetic."""
+        for layer in ("firms", "actors", "relations"):
+            if layer in self.layers():
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    df = pyogrio.read_dataframe(
+                        self.path, sql=f"SELECT COUNT(*) AS n FROM {layer} WHERE synthetic = 1",
+                        read_geometry=False)
+                if int(df["n"].iloc[0]) > 0:
+                    return True
+        return False
+
+    def info(self) -> dict[str, Any]:
+        """Counts by layer, year and département.
+
+        Returns a dict with ``layers`` (layer -> rows), ``firms_by_year``,
+        ``firms_by_departement`` (département -> year -> firms), ``actors_by_category``,
+        ``actors_by_departement``, ``relations_by_year`` (start year -> ties),
+        ``synthetic`` and ``years``.
+        """
+        out: dict[str, Any] = {"path": str(self.path), "layers": {}}
+        present = self.layers()
+        for layer in LAYERS:
+            if layer in present:
+                out["layers"][layer] = int(pyogrio.read_info(self.path, layer=layer)["features"])
+            else:
+                out["layers"][layer] = 0
+        firms = self.read("firms", columns=["year", "departement", "stage"])
+        out["firms_by_year"] = firms.groupby("year").size().astype(int).to_dict()
+        out["exporters_by_year"] = (
+            firms[firms["stage"].ne("local")].groupby("year").size().astype(int).to_dict())
+        out["firms_by_departement"] = (
+            firms.groupby(["departement", "year"]).size().unstack(fill_value=0).astype(int)
+            .to_dict(orient="index"))
+        actors = self.read("actors", columns=["category", "departement", "since", "until"])
+        out["actors_by_category"] = actors.groupby("category").size().astype(int).to_dict()
+        out["actors_by_departement"] = actors.groupby("departement").size().astype(int).to_dict()
+        rel = self.read("relations", columns=["year", "kind"])
+        out["relations_by_year"] = rel.groupby("year").size().astype(int).to_dict()
+        out["years"] = sorted(int(y) for y in out["firms_by_year"])
+        out["synthetic"] = self.is_synthetic()
+        return out
+
+    # -- writing ------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[_Writer]:
+        """Change the registry all or nothing.
+
+        Yields a writer whose :meth:`_Writer.write` replaces layers in a working copy;
+        the copy replaces the registry atomically when the block ends without error.
+        """
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        with open(lock_path, "w") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError as exc:
+                raise RegistryError(
+                    f"{self.path} is being changed by another process; try again later") from exc
+            if tmp.exists():
+                tmp.unlink()  # left by a killed import: the registry itself is intact
+            if self.exists:
+                self.layers()  # refuse a file that is not a GeoPackage
+                shutil.copy2(self.path, tmp)
+            writer = _Writer(tmp)
+            try:
+                yield writer
+                if writer.changed:
+                    with open(tmp, "rb+") as f:
+                        os.fsync(f.fileno())
+                    os.replace(tmp, self.path)
+            finally:
+                if tmp.exists():
+                    tmp.unlink()
+
+    def write_layers(self, layers: dict[str, pd.DataFrame]) -> None:
+        """Replace whole layers, all or nothing."""
+        with self.transaction() as w:
+            for name, frame in layers.items():
+                w.write(name, frame)
+
+    def write_result(self, name: str, frame: pd.DataFrame) -> None:
+        """Store a computed table (e.g. ``proximity_2025``) as its own layer.
+
+        Results are stored so that maps, the dashboard and the report read them
+        instead of computing them again.
+        """
+        if name in LAYERS:
+            raise ValueError(f"{name!r} is a data layer, not a result name")
+        with self.transaction() as w:
+            w.write(name, frame, conform_schema=False)
+
+    def read_result(self, name: str) -> pd.DataFrame | None:
+        """A stored result layer, or None when absent."""
+        if name not in self.layers():
+            return None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            frame = pyogrio.read_dataframe(self.path, layer=name, use_arrow=True)
+        return frame
+
+    # -- import ---------------------------------------------------------------------------
+    def import_files(
+        self,
+        actors: str | os.PathLike[str] | None = None,
+        firms: str | os.PathLike[str] | None = None,
+        relations: str | os.PathLike[str] | None = None,
+        infrastructure: str | os.PathLike[str] | None = None,
+        broadband: str | os.PathLike[str] | None = None,
+        sirene_stock: str | os.PathLike[str] | None = None,
+        sirene_geo: str | os.PathLike[str] | None = None,
+        year: int | None = None,
+        crs: str | int | None = None,
+    ) -> ImportReport:
+        """Validate files and add them to the registry, all or nothing.
+
+        Every file is read and validated before anything is written; a
+        :class:`~ecosystem._errors.ValidationError` lists every problem of every file.
+        See :mod:`ecosystem.imports` for the formats.
+        """
+        from .importer import import_tables, read_inputs
+
+        tables = read_inputs(actors=actors, firms=firms, relations=relations,
+                             infrastructure=infrastructure, broadband=broadband,
+                             sirene_stock=sirene_stock, sirene_geo=sirene_geo)
+        return import_tables(self, tables, year=year, crs=crs)
+
+    def ensure_territories(self, writer: _Writer, *frames: pd.DataFrame) -> None:
+        """Write the territories covering the départements of ``frames`` (and those present)."""
+        deps: set[str] = set()
+        for f in frames:
+            if len(f) and "departement" in f.columns:
+                deps |= set(f["departement"].dropna().astype(str)) - {""}
+        current = self.read("territories", where="level = 'departement'", columns=["code"]) \
+            if "territories" in self.layers() else pd.DataFrame({"code": []})
+        have = set(current["code"].astype(str))
+        if deps <= have:
+            return
+        deps |= have
+        writer.write("territories", territories_for(sorted(deps)))
+
+
+def territories_for(departements: list[str]) -> gpd.GeoDataFrame:
+    """Communes, EPCI, départements and régions covering the given départements."""
+    communes = geography.territories("commune")
+    communes = communes[communes["departement"].isin(departements)]
+    epcis = sorted(set(communes["epci"]) - {""})
+    regions = sorted(set(communes["region"]) - {""})
+    parts = [
+        communes,
+        geography.territories("epci", epcis),
+        geography.territories("departement", departements),
+        geography.territories("region", regions),
+    ]
+    out = pd.concat(parts, ignore_index=True)
+    return conform(gpd.GeoDataFrame(out, geometry="geometry", crs=LAMBERT93),
+                   LAYERS["territories"])  # type: ignore[return-value]
+
+
+class _Writer:
+    """Writes layers into the working copy of a transaction."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.changed = False
+
+    def write(self, layer: str, frame: pd.DataFrame, conform_schema: bool = True,
+              append: bool = False) -> None:
+        if conform_schema:
+            frame = conform(frame, LAYERS[layer])
+        frame = frame.reset_index(drop=True)
+        kwargs: dict[str, Any] = {"layer": layer, "driver": "GPKG", "use_arrow": True}
+        if isinstance(frame, gpd.GeoDataFrame):
+            if frame.crs is None:
+                raise ValueError(f"layer {layer}: geometry without CRS")
+            frame = frame.to_crs(LAMBERT93)
+            kwargs["geometry_type"] = "Point" if layer in ("actors", "firms",
+                                                           "infrastructure") else "Unknown"
+            if layer == "territories":
+                kwargs["geometry_type"] = "MultiPolygon"
+            kwargs["promote_to_multi"] = layer == "territories"
+        if append:
+            kwargs["append"] = True
+        if not isinstance(frame, gpd.GeoDataFrame):
+            frame = pd.DataFrame(frame)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            pyogrio.write_dataframe(frame, self.path, **kwargs)
+        self.changed = True
+
+
+# -- deduplication helpers used by the importer ---------------------------------------------
+def normalise_name(name: str) -> str:
+    """Lower-case, accent-free, punctuation-free name used to compare actors.
+
+    Examples
+    --------
+    >>> normalise_name("CCI  Hérault - Délégation de Sète")
+    'cci herault delegation de sete'
+    """
+    s = unicodedata.normalize("NFKD", name)
+    s = "".join(c for c in s if not unicodedata.combining(c)).lower()
+    s = "".join(c if c.isalnum() else " " for c in s)
+    return " ".join(s.split())
+
+
+def similar_actors(new: gpd.GeoDataFrame, old: gpd.GeoDataFrame) -> list[tuple[int, int]]:
+    """Pairs (position in ``new``, position in ``old``) that are the same actor.
+
+    Same category, names at least ``settings.dedup_name_similarity`` alike, and
+    points within ``settings.dedup_actor_distance_m``; pairs with the same id are not
+    returned (they are updates, not duplicates).
+    """
+    st = get_settings()
+    pairs: list[tuple[int, int]] = []
+    if len(new) == 0 or len(old) == 0:
+        return pairs
+    from scipy.spatial import cKDTree
+
+    tree = cKDTree(np.column_stack([old.geometry.x, old.geometry.y]))
+    near = tree.query_ball_point(np.column_stack([new.geometry.x, new.geometry.y]),
+                                 r=st.dedup_actor_distance_m)
+    new_names = [normalise_name(n) for n in new["name"]]
+    old_names = [normalise_name(n) for n in old["name"]]
+    for i, cands in enumerate(near):
+        best, best_ratio = None, st.dedup_name_similarity
+        for j in sorted(cands):
+            if new["category"].iat[i] != old["category"].iat[j]:
+                continue
+            if new["id"].iat[i] == old["id"].iat[j]:
+                best = None
+                break
+            r = SequenceMatcher(None, new_names[i], old_names[j]).ratio()
+            if r >= best_ratio:
+                best, best_ratio = j, r
+        if best is not None:
+            pairs.append((i, best))
+    return pairs
+
+
+def now_iso() -> str:
+    """Current UTC time, ISO 8601."""
+    return datetime.now(UTC).replace(microsecond=0).isoformat()

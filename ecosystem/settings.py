@@ -1,0 +1,559 @@
+"""Settings and taxonomy: every code, threshold, weight and default in one place.
+
+The taxonomy (actor categories, firm stages, postures, relation kinds, ISO
+weights) is part of the file formats: its codes are what users write in their
+files. Each default names the source document (``../shared/seeds``) or the
+convention that justifies it.
+
+Tunable values live in :class:`Settings`, a validated pydantic model that
+refuses unknown keys. Read the current settings with :func:`get_settings`,
+change them for a session with :func:`update_settings`::
+
+    >>> from ecosystem import settings
+    >>> settings.get_settings().unserved_distance_km
+    30.0
+    >>> with settings.override(unserved_distance_km=20):
+    ...     settings.get_settings().unserved_distance_km
+    20.0
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+__all__ = [
+    "ActorCategory",
+    "CATEGORIES",
+    "CATEGORY_GROUPS",
+    "FRONT_LINE_CATEGORIES",
+    "REFERENCE_CATEGORIES",
+    "STAGES",
+    "EXPORTING_STAGES",
+    "POSTURES",
+    "REACTIVE_TRIGGERS",
+    "PROACTIVE_DRIVERS",
+    "RELATION_KINDS",
+    "INFRASTRUCTURE_KINDS",
+    "ISO_WEIGHTS",
+    "ISO_OTHER_WEIGHT",
+    "LAMBERT93",
+    "WGS84",
+    "PotentialScoreSettings",
+    "Settings",
+    "get_settings",
+    "update_settings",
+    "reset_settings",
+    "override",
+    "iso_weight",
+    "category_label",
+]
+
+#: Planar CRS for every distance and area computation (Lambert-93, metropolitan France).
+LAMBERT93 = "EPSG:2154"
+#: Geographic CRS of lat/lon input and of exported ``lat``/``lon`` columns.
+WGS84 = "EPSG:4326"
+
+
+@dataclass(frozen=True)
+class ActorCategory:
+    """One category of support actor (a *structure de proximité à vocation internationale*).
+
+    Attributes
+    ----------
+    code : str
+        The code used in files (``category`` column).
+    label_fr, label_en : str
+        Labels shown to users.
+    group : str
+        Code of the category group (see :data:`CATEGORY_GROUPS`).
+    description : str
+        What the actor does for exporting SMEs, with the seed that names it.
+    """
+
+    code: str
+    label_fr: str
+    label_en: str
+    group: str
+    description: str
+
+
+#: Category groups: code -> (French label, English label).
+CATEGORY_GROUPS: dict[str, tuple[str, str]] = {
+    "public_support": ("Appui public à l'export", "Public export support"),
+    "private_services": ("Services privés", "Private services"),
+    "knowledge": ("Savoir et formation", "Knowledge and training"),
+    "innovation": ("Innovation", "Innovation"),
+    "authorities": ("Collectivités et administrations", "Authorities"),
+    "large_firms": ("Grandes entreprises", "Large firms"),
+}
+
+_CATEGORY_LIST = [
+    ActorCategory(
+        "cci", "CCI (service international)", "Chamber of commerce (international service)",
+        "public_support",
+        "Service extérieur des chambres de commerce et d'industrie: missions de prospection, "
+        "groupements à l'export (seed 001).",
+    ),
+    ActorCategory(
+        "cma", "Chambre de métiers et de l'artisanat", "Chamber of trades",
+        "public_support",
+        "Réseau consulaire régional et départemental, chambre des métiers (seed 001).",
+    ),
+    ActorCategory(
+        "chambre_agriculture", "Chambre d'agriculture", "Chamber of agriculture",
+        "public_support",
+        "Réseau consulaire, chambre d'agriculture (seed 001).",
+    ),
+    ActorCategory(
+        "team_france_export", "Team France Export / Business France",
+        "Team France Export / Business France", "public_support",
+        "Successeur de la DRCE: subventions, connexion avec les postes à l'étranger (seed 001).",
+    ),
+    ActorCategory(
+        "cce", "Conseillers du commerce extérieur", "Foreign trade advisers (CCE)",
+        "public_support",
+        "Professionnels expérimentés qui parrainent les entreprises novices (seed 001).",
+    ),
+    ActorCategory(
+        "bpifrance", "Bpifrance (Assurance Export)", "Bpifrance (export credit)",
+        "public_support",
+        "Successeur des garanties publiques de la COFACE: financement et assurance "
+        "prospection (seed 001).",
+    ),
+    ActorCategory(
+        "credit_insurer", "Assureur-crédit", "Credit insurer", "private_services",
+        "Assurance-crédit export privée, délégation régionale (seed 001: COFACE).",
+    ),
+    ActorCategory(
+        "club_export", "Club export", "Export club", "public_support",
+        "Club des exportateurs: rencontres, transfert d'expérience, réseau local à visée "
+        "internationale (seed 001).",
+    ),
+    ActorCategory(
+        "university", "Université / école de commerce", "University / business school",
+        "knowledge",
+        "Formation en management international adaptée aux PME (seed 001).",
+    ),
+    ActorCategory(
+        "research_lab", "Laboratoire de recherche", "Research lab", "knowledge",
+        "Compétences universitaires rendues accessibles aux industriels (seed 001).",
+    ),
+    ActorCategory(
+        "incubator", "Incubateur / pépinière", "Incubator / business nursery", "innovation",
+        "Pépinière d'entreprises, dont la pépinière à l'international (seed 001).",
+    ),
+    ActorCategory(
+        "technopole", "Technopole", "Technology park", "innovation",
+        "Technopole attirant des entreprises internationales (seed 001: Sophia-Antipolis).",
+    ),
+    ActorCategory(
+        "cluster", "Pôle de compétitivité / cluster", "Competitiveness cluster", "innovation",
+        "Réseau d'entreprises et de laboratoires d'une filière (seed 001: milieu innovateur).",
+    ),
+    ActorCategory(
+        "consultant", "Consultant / société d'import-export",
+        "Consultant / import-export company", "private_services",
+        "Prestataires en management international, sociétés d'import-export (seed 001).",
+    ),
+    ActorCategory(
+        "logistics", "Transitaire / logistique", "Freight forwarder / logistics",
+        "private_services",
+        "Transport-transit, noyau dur de l'activité internationale (seed 001; seed 004).",
+    ),
+    ActorCategory(
+        "bank", "Banque", "Bank", "private_services",
+        "Financement de l'exportation, systèmes bancaires (seed 001).",
+    ),
+    ActorCategory(
+        "customs", "Douane", "Customs", "authorities",
+        "Pôle d'action économique de la douane: conseil aux exportateurs (seed 004: logistique).",
+    ),
+    ActorCategory(
+        "development_agency", "Agence régionale de développement", "Regional development agency",
+        "authorities",
+        "Agence de développement économique de la région (seed 001: activation résiliaire).",
+    ),
+    ActorCategory(
+        "local_authority", "Collectivité territoriale", "Local authority", "authorities",
+        "Conseil régional, départemental, intercommunalité: activation résiliaire (seed 001).",
+    ),
+    ActorCategory(
+        "multinational", "Grande entreprise (portage)", "Large firm (portage)", "large_firms",
+        "Grande entreprise qui porte des PME à l'étranger (seed 001: portage, EDF).",
+    ),
+]
+
+#: Actor categories by code, in file-format order.
+CATEGORIES: dict[str, ActorCategory] = {c.code: c for c in _CATEGORY_LIST}
+
+#: Front-line categories: the default set for "unserved" (PRODUCT.md).
+FRONT_LINE_CATEGORIES: tuple[str, ...] = (
+    "cci", "team_france_export", "cce", "bpifrance", "club_export",
+)
+
+#: Reference set for the diversity indicators (issue 2).
+REFERENCE_CATEGORIES: tuple[str, ...] = (
+    "cci", "team_france_export", "cce", "bpifrance", "club_export",
+    "university", "incubator", "consultant", "logistics", "bank",
+)
+
+#: Firm stages in order of commitment abroad (seed 000, B. Allali 2007): code -> (fr, en).
+STAGES: dict[str, tuple[str, str]] = {
+    "local": ("Ventes locales", "Local sales"),
+    "indirect_export": ("Exportation indirecte", "Indirect export"),
+    "direct_export": ("Exportation directe", "Direct export"),
+    "representation_office": ("Bureau de représentation", "Representation office"),
+    "subsidiary_commercial": ("Filiale commerciale", "Commercial subsidiary"),
+    "subsidiary_industrial": ("Filiale industrielle", "Industrial subsidiary"),
+    "subsidiary_mixed": ("Filiale mixte", "Mixed subsidiary"),
+    "subsidiary_integrated": ("Filiale intégrée", "Integrated subsidiary"),
+}
+#: A firm is exporting when its stage is indirect export or beyond (PRODUCT.md).
+EXPORTING_STAGES: tuple[str, ...] = tuple(s for s in STAGES if s != "local")
+
+#: Postures towards internationalisation (seed 000): code -> (fr, en).
+POSTURES: dict[str, tuple[str, str]] = {
+    "refusal": ("Refus / blocage", "Refusal"),
+    "reactive": ("Réactive", "Reactive"),
+    "proactive": ("Proactive", "Proactive"),
+}
+#: Triggers of a reactive posture (seed 000), optional ``triggers`` field, ``|``-separated.
+REACTIVE_TRIGGERS: dict[str, str] = {
+    "competition": "Pression de la concurrence (mondialisation)",
+    "overproduction": "Surproduction (stocks)",
+    "local_decline": "Déclin ou saturation des ventes sur le marché local",
+    "excess_capacity": "Capacité excédentaire",
+    "infrastructure": "Proximité d'infrastructures facilitant l'acheminement",
+    "market_access": "Durcissement de l'accès au marché (réglementation)",
+    "client_relocation": "Délocalisation du principal client (sous-traitance)",
+    "incentives": "Incitations gouvernementales",
+}
+#: Drivers of a proactive posture (seed 000), optional ``drivers`` field, ``|``-separated.
+PROACTIVE_DRIVERS: dict[str, str] = {
+    "exclusive_information": "Informations exclusives (clientèle, marché)",
+    "entrepreneurial_drive": "Impulsion entrepreneuriale",
+    "unique_product": "Produits ou services uniques",
+    "marketing_advantage": "Avantage sur le plan du marketing",
+    "profitability": "Avantage en termes de rentabilité",
+    "technology": "Avantage technologique",
+    "unique_network": "Réseau unique",
+}
+
+#: Relation kinds: code -> (fr, en). Actor–actor, actor–firm and firm–firm ties.
+RELATION_KINDS: dict[str, tuple[str, str]] = {
+    "partnership": ("Partenariat", "Partnership"),
+    "cofunding": ("Cofinancement", "Co-funding"),
+    "joint_event": ("Événement commun", "Joint event"),
+    "referral": ("Orientation", "Referral"),
+    "membership": ("Adhésion", "Membership"),
+    "accompaniment": ("Accompagnement", "Accompaniment"),
+    "groupement": ("Groupement à l'export", "Export group"),
+}
+
+#: Infrastructure kinds (seed 001: "infrastructures de communication rapides").
+INFRASTRUCTURE_KINDS: dict[str, tuple[str, str]] = {
+    "airport": ("Aéroport", "Airport"),
+    "port": ("Port", "Port"),
+    "road_node": ("Nœud autoroutier", "Major road node"),
+    "rail_node": ("Nœud ferroviaire", "Rail node"),
+    "logistics_platform": ("Plateforme logistique", "Logistics platform"),
+}
+
+#: ISO quality weights (seed 001: "ISO 9001 préférable à ISO 9002, et à 9003").
+ISO_WEIGHTS: dict[str, float] = {"9001": 1.0, "9002": 0.75, "9003": 0.5}
+#: Weight of any other ISO standard (14001, 45001, 22000...).
+ISO_OTHER_WEIGHT = 0.5
+
+
+def iso_weight(standard: str) -> float:
+    """Quality weight of one ISO standard.
+
+    Examples
+    --------
+    >>> iso_weight("9001"), iso_weight("9002"), iso_weight("14001")
+    (1.0, 0.75, 0.5)
+    """
+    return ISO_WEIGHTS.get(standard.strip(), ISO_OTHER_WEIGHT)
+
+
+def category_label(code: str, lang: str = "fr") -> str:
+    """Label of an actor category in French (default) or English.
+
+    Examples
+    --------
+    >>> category_label("cce")
+    'Conseillers du commerce extérieur'
+    """
+    cat = CATEGORIES[code]
+    return cat.label_fr if lang == "fr" else cat.label_en
+
+
+def _default_cache_dir() -> Path:
+    env = os.environ.get("ECOSYSTEM_CACHE_DIR")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "ecosystem"
+
+#: Approximate share of firms that export, by NAF rév. 2 section (letter) or division (two
+#: digits); a division overrides its section. Orders of magnitude, not published figures:
+#: 6.6 % of market-sector firms exported in 2015 (INSEE Analyses Nouvelle-Aquitaine n° 63,
+#: 2018); manufacturing and wholesale trade are far above that mean, construction, retail,
+#: accommodation and personal services far below (same study; INSEE, *Les entreprises en
+#: France*, fiches "Commerce extérieur"; Douanes, *Les entreprises exportatrices*). The values
+#: per division are rounded estimates in that spirit; replace them with the region's own
+#: figures (Douanes exporters by NAF division over SIRENE counts) when available.
+_SECTOR_EXPORT_PROPENSITY: dict[str, float] = {
+    # sections
+    "A": 0.04, "B": 0.15, "C": 0.22, "D": 0.05, "E": 0.04, "F": 0.01, "G": 0.06,
+    "H": 0.05, "I": 0.01, "J": 0.08, "K": 0.02, "L": 0.01, "M": 0.06, "N": 0.03,
+    "O": 0.01, "P": 0.01, "Q": 0.005, "R": 0.02, "S": 0.01, "T": 0.0, "U": 0.0,
+    # manufacturing divisions (section C)
+    "10": 0.12, "11": 0.35, "12": 0.30, "13": 0.30, "14": 0.20, "15": 0.30, "16": 0.08,
+    "17": 0.25, "18": 0.05, "19": 0.30, "20": 0.45, "21": 0.55, "22": 0.30, "23": 0.15,
+    "24": 0.40, "25": 0.15, "26": 0.45, "27": 0.40, "28": 0.40, "29": 0.35, "30": 0.40,
+    "31": 0.10, "32": 0.20, "33": 0.08,
+    # trade, transport and services divisions
+    "45": 0.03, "46": 0.18, "47": 0.02, "50": 0.15, "51": 0.20, "52": 0.10, "58": 0.12,
+    "59": 0.08, "62": 0.10, "71": 0.08, "72": 0.25, "74": 0.06,
+}
+
+
+class PotentialScoreSettings(BaseModel):
+    """Weights and tables of the export-potential score of unserved firms.
+
+    The score (0 to 100) is ``100 * sum(w_k * f_k) / sum(w_k)`` over six factors
+    ``f_k`` in [0, 1]; see ``docs/proximity.md`` and
+    :func:`ecosystem.proximity.potential_score`. Weights are relative (they need not
+    sum to 1). Defaults are a project convention built on the seeds named below.
+    """
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+
+    weight_exporting: float = Field(
+        0.20, ge=0,
+        description="Already exporting (stage indirect export or beyond; PRODUCT.md): the "
+        "firm has export sales that support can grow.",
+    )
+    weight_posture: float = Field(
+        0.20, ge=0,
+        description="Posture towards internationalisation (seed 000: proactive firms seek "
+        "foreign markets, reactive ones respond to triggers, refusal blocks).",
+    )
+    weight_iso: float = Field(
+        0.15, ge=0,
+        description="ISO certification weighted by quality (seed 001: 9001 above 9002 above "
+        "9003; settings.ISO_WEIGHTS).",
+    )
+    weight_born_global: float = Field(
+        0.15, ge=0,
+        description="Born global (seed 003: at least 20 % of sales abroad within 3 years "
+        "of creation).",
+    )
+    weight_sector: float = Field(
+        0.15, ge=0,
+        description="Export propensity of the firm's sector (sector_export_propensity).",
+    )
+    weight_size: float = Field(
+        0.15, ge=0,
+        description="Size: the share of exporting firms rises with headcount (INSEE "
+        "Analyses Nouvelle-Aquitaine n° 63, 2018).",
+    )
+    posture_factors: dict[str, float] = Field(
+        default_factory=lambda: {"proactive": 1.0, "reactive": 0.5, "refusal": 0.0},
+        description="Factor of each posture code (seed 000); a missing posture gives 0.",
+    )
+    size_bands: tuple[tuple[int, float], ...] = Field(
+        ((0, 0.08), (10, 0.43), (50, 1.0)),
+        description="(lowest headcount, factor) bands: 3.6 % of micro firms (0-9 staff), "
+        "20 % of small firms (10-49) and 46 % of medium firms (50-249) export (INSEE "
+        "Analyses Nouvelle-Aquitaine n° 63, 2018), divided by 46 %. A missing headcount "
+        "gives 0.",
+    )
+    sector_export_propensity: dict[str, float] = Field(
+        default_factory=lambda: dict(_SECTOR_EXPORT_PROPENSITY),
+        description="Share of exporting firms by NAF section letter or two-digit division "
+        "(a division overrides its section); orders of magnitude after INSEE and Douanes, "
+        "see the comment on _SECTOR_EXPORT_PROPENSITY. The sector factor is the firm's "
+        "propensity divided by the largest propensity of the table.",
+    )
+    default_sector_export_propensity: float = Field(
+        0.066, ge=0, le=1,
+        description="Propensity used when the NAF code is missing or not in the table: "
+        "6.6 % of market-sector firms export (INSEE Analyses Nouvelle-Aquitaine n° 63, "
+        "2018, France 2015).",
+    )
+
+    @field_validator("size_bands")
+    @classmethod
+    def _increasing_bands(
+        cls, value: tuple[tuple[int, float], ...]
+    ) -> tuple[tuple[int, float], ...]:
+        lows = [low for low, _ in value]
+        if not value or lows[0] != 0 or lows != sorted(set(lows)):
+            raise ValueError("size_bands must start at 0 and have increasing lower bounds")
+        if any(not 0 <= f <= 1 for _, f in value):
+            raise ValueError("size_bands factors must lie in [0, 1]")
+        return tuple((int(low), float(f)) for low, f in value)
+
+    @field_validator("posture_factors", "sector_export_propensity")
+    @classmethod
+    def _unit_interval(cls, value: dict[str, float]) -> dict[str, float]:
+        bad = {k: v for k, v in value.items() if not 0 <= v <= 1}
+        if bad:
+            raise ValueError(f"factors must lie in [0, 1]; got {bad}")
+        return value
+
+
+class Settings(BaseModel):
+    """Tunable settings, validated; unknown keys are refused.
+
+    Each field's description gives the source of its default.
+    """
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+
+    unserved_distance_km: float = Field(
+        30.0, gt=0,
+        description="Threshold d beyond which support is 'no longer visible' (PRODUCT.md; "
+        "seed 001 proximity principle).",
+    )
+    detour_factor: float = Field(
+        1.0, ge=1.0,
+        description="Multiplier turning straight-line distances into approximate road "
+        "distances (PRODUCT.md: default 1.0).",
+    )
+    unserved_categories: tuple[str, ...] = Field(
+        FRONT_LINE_CATEGORIES,
+        description="Actor categories whose absence within d makes a firm unserved "
+        "(PRODUCT.md front line).",
+    )
+    default_actor_capacity: float = Field(
+        150.0, gt=0,
+        description="SMEs a year an actor accompanies when its file gives no capacity "
+        "(order of magnitude of a CCI international adviser's portfolio).",
+    )
+    sme_max_employees: int = Field(
+        250, gt=0, description="An SME has fewer than 250 staff (EU definition; PRODUCT.md)."
+    )
+    born_global_share: float = Field(
+        0.20, gt=0, le=1,
+        description="Born global: at least 20 % of sales abroad... (seed 003).",
+    )
+    born_global_years: int = Field(
+        3, ge=0, description="...within 3 years of creation (seed 003)."
+    )
+    dedup_actor_distance_m: float = Field(
+        1000.0, ge=0,
+        description="Two actors of the same category with near-identical names closer "
+        "than this are the same actor (issue 2: within 1 km).",
+    )
+    dedup_name_similarity: float = Field(
+        0.9, gt=0, le=1,
+        description="Minimum name similarity (difflib ratio of normalised names) for the "
+        "actor deduplication.",
+    )
+    coast_tolerance_m: float = Field(
+        1000.0, ge=0,
+        description="A point this close to a commune (quay, coast) is attached to it rather "
+        "than refused as outside France.",
+    )
+    min_year: int = Field(1900, description="Earliest plausible year in data files.")
+    max_year: int = Field(2100, description="Latest plausible year in data files.")
+    cache_dir: Path = Field(
+        default_factory=_default_cache_dir,
+        description="Where the reference geography is cached after its first build "
+        "($ECOSYSTEM_CACHE_DIR, else $XDG_CACHE_HOME/ecosystem).",
+    )
+    demo_seed: int = Field(20251, description="Seed of the synthetic part of the demo.")
+    demo_years: tuple[int, ...] = Field(
+        (2023, 2024, 2025), description="Observation years of the demo (issue 2)."
+    )
+    demo_n_firms: int = Field(15000, gt=0, description="Synthetic SMEs in the demo (issue 2).")
+    verbose: bool = Field(False, description="Show progress bars on long work.")
+    distance_tie_tolerance_m: float = Field(
+        0.001, ge=0,
+        description="Two actors whose distances to a firm differ by at most this many "
+        "metres are at the same distance; the smallest id wins (convention of the "
+        "proximity analytics: one millimetre, below any geocoding precision).",
+    )
+    e2sfca_bands_km: tuple[tuple[float, float], ...] = Field(
+        ((10.0, 1.0), (20.0, 0.68), (30.0, 0.22)),
+        description="E2SFCA distance-decay steps as (upper bound in km, weight): a cost c "
+        "gets the weight of the first band with c <= bound, 0 beyond the last one (Luo & "
+        "Qi 2009, Health & Place 15(4): Gaussian weights 1, 0.68, 0.22 for the 0-10, "
+        "10-20, 20-30 zones; PySAL access default).",
+    )
+    potential: PotentialScoreSettings = Field(
+        default_factory=PotentialScoreSettings,
+        description="Weights and tables of the export-potential score of unserved firms "
+        "(docs/proximity.md).",
+    )
+
+    @field_validator("e2sfca_bands_km")
+    @classmethod
+    def _e2sfca_bands(
+        cls, value: tuple[tuple[float, float], ...]
+    ) -> tuple[tuple[float, float], ...]:
+        bounds = [b for b, _ in value]
+        if not value or bounds != sorted(set(bounds)) or bounds[0] <= 0:
+            raise ValueError("e2sfca_bands_km needs positive, strictly increasing bounds")
+        if any(w < 0 for _, w in value):
+            raise ValueError("e2sfca_bands_km weights must be non-negative")
+        return tuple((float(b), float(w)) for b, w in value)
+
+    @field_validator("unserved_categories")
+    @classmethod
+    def _known_categories(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [c for c in value if c not in CATEGORIES]
+        if unknown:
+            raise ValueError(
+                f"unknown actor categories {unknown}; expected codes among {list(CATEGORIES)}"
+            )
+        return tuple(value)
+
+
+_settings = Settings()
+
+
+def get_settings() -> Settings:
+    """Return the current settings object."""
+    return _settings
+
+
+def update_settings(**changes: Any) -> Settings:
+    """Validate and apply changes to the current settings; return them.
+
+    Raises
+    ------
+    pydantic.ValidationError
+        On an unknown key or a value of the wrong type or range.
+    """
+    global _settings
+    _settings = Settings(**{**_settings.model_dump(), **changes})
+    return _settings
+
+
+def reset_settings() -> Settings:
+    """Restore every default."""
+    global _settings
+    _settings = Settings()
+    return _settings
+
+
+@contextlib.contextmanager
+def override(**changes: Any) -> Iterator[Settings]:
+    """Apply changes to the settings for the duration of a ``with`` block."""
+    global _settings
+    saved = _settings
+    try:
+        yield update_settings(**changes)
+    finally:
+        _settings = saved

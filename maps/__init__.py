@@ -1,0 +1,1 @@
+"""Folium maps of the milieu internationalisant (uses the ecosystem core)."""

@@ -30,6 +30,7 @@ import geopandas as gpd
 from . import imports
 from ._errors import Problem, ValidationError
 from .readers import RawTable, read_table
+from .registry import file_sha256
 from .schema import LAYERS, SPATIAL_LAYERS
 from .settings import LAMBERT93
 
@@ -47,20 +48,26 @@ _KEYS: dict[str, list[str]] = {
 }
 
 
-def read_inputs(**paths: str | os.PathLike[str] | None) -> dict[str, RawTable]:
-    """Read every given file (format detected); problems of all files reported together."""
+def read_inputs(**paths: str | os.PathLike[str] | None
+                ) -> tuple[dict[str, RawTable], dict[str, str]]:
+    """Read every given file (format detected); problems of all files reported together.
+
+    Returns the tables and the SHA-256 of each file (for the import log), by role.
+    """
     tables: dict[str, RawTable] = {}
+    hashes: dict[str, str] = {}
     problems: list[Problem] = []
     for role, path in paths.items():
         if path is None:
             continue
         try:
             tables[role] = read_table(path)
+            hashes[role] = file_sha256(path)
         except (ValueError, OSError) as exc:
             problems.append(Problem(Path(path).name, None, None, "", f"a readable file: {exc}"))
     if problems:
         raise ValidationError(problems)
-    return tables
+    return tables, hashes
 
 
 def _nonempty(frame: pd.DataFrame) -> pd.DataFrame:
@@ -140,13 +147,16 @@ def _dedup_within(frame: pd.DataFrame, layer: str, what: str,
 
 
 def import_tables(registry: Registry, tables: Mapping[str, RawTable], year: int | None = None,
-                  crs: str | int | None = None) -> ImportReport:
+                  crs: str | int | None = None, hashes: Mapping[str, str] | None = None
+                  ) -> ImportReport:
     """Validate raw tables and write them into the registry, all or nothing.
 
     ``tables`` maps roles (``actors``, ``firms``, ``relations``, ``infrastructure``,
-    ``broadband``, ``sirene_stock``, ``sirene_geo``) to raw tables.
+    ``broadband``, ``sirene_stock``, ``sirene_geo``) to raw tables; ``hashes`` the
+    SHA-256 of their files, by role, for the import log.
     """
-    from .registry import ImportReport, file_sha256, now_iso, similar_actors, software_version
+    hashes = hashes or {}
+    from .registry import ImportReport, now_iso, similar_actors, software_version
 
     report = ImportReport(files=[t.file for t in tables.values()])
     problems: list[Problem] = []
@@ -270,10 +280,9 @@ def import_tables(registry: Registry, tables: Mapping[str, RawTable], year: int 
                  "infrastructure": "infrastructure", "broadband": "broadband"}
         stamp = now_iso()
         for role, table in tables.items():
-            path = getattr(table, "path", None)
             log_rows.append({
                 "imported_at": stamp, "layer": roles[role], "file": table.file,
-                "sha256": file_sha256(path) if path else "", "rows": len(table.frame),
+                "sha256": hashes.get(role, ""), "rows": len(table.frame),
                 "added": report.added.get(roles[role], 0),
                 "merged": report.updated.get(roles[role], 0),
                 "year": year, "software_version": software_version(),

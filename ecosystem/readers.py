@@ -32,6 +32,7 @@ import csv
 import datetime as dt
 import decimal as _decimal
 import io
+import os
 import re
 import sys
 import warnings
@@ -232,7 +233,7 @@ class RawTable:
         geometry: gpd.GeoSeries | None = None,
         crs: Any = None,
     ) -> RawTable:
-        """Build a table from a DataFrame (values turned into stripped text, blanks to None).
+        """Build a table from a DataFrame (values turned into stripped text, blanks to NaN).
 
         Parameters
         ----------
@@ -348,7 +349,7 @@ def to_number(values: pd.Series | Sequence[Any], decimal: str = ".") -> ParsedNu
     if (pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype)):
         out = s.astype("float64")
         return ParsedNumbers(out, pd.Series(False, index=s.index, name=s.name))
-    arr = s.to_numpy(dtype=object, na_value=None)
+    arr = s.to_numpy(dtype=object)
     if pd.api.types.infer_dtype(arr, skipna=True) not in ("string", "empty"):
         arr = np.array([None if _is_missing(x) else str(x) for x in arr], dtype=object)
     t = pd.Series(arr, dtype=object).str.strip()
@@ -391,7 +392,7 @@ def to_number(values: pd.Series | Sequence[Any], decimal: str = ".") -> ParsedNu
 # entry point
 # ---------------------------------------------------------------------------------
 def read_table(
-    path: str | Path,
+    path: str | os.PathLike[str],
     *,
     layer: str | None = None,
     sheet: str | int | None = None,
@@ -531,7 +532,7 @@ def _read_csv(path: Path, name: str, *, encoding: str | None, delimiter: str | N
                                "lines or a byte-order mark)")
     sample, truncated = _sample(data, start, enc.codec)
     if delimiter is None:
-        delimiter = _detect_delimiter(sample, truncated)
+        delimiter = _detect_delimiter(sample, truncated, name)
     elif len(delimiter) != 1:
         raise ValueError(f"delimiter must be one character, got {delimiter!r}")
     records = _sample_records(sample, delimiter, truncated)
@@ -599,16 +600,14 @@ def _detect_encoding(raw: bytes, name: str, forced: str | None) -> _Encoding:
             f"({_describe_byte(raw, cp_pos)}, a byte Windows-1252 does not define). {hint}"
             "Re-save the file as 'CSV UTF-8', or give its encoding."
         )
-    firsts = [p for p in (raw.find(b"\xc3"), raw.find(b"\xe2\x80")) if p >= 0]
-    if firsts:
-        sig = _UTF8_SIGNATURE.search(raw, min(firsts))
-        if sig is not None:
-            raise InputFormatError(
-                f"{name}: the file mixes two encodings: line {_line_at(raw, sig.start())} holds "
-                f"UTF-8 text ({_snippet(raw, sig.start(), 'utf-8')!r}) but "
-                f"{_describe_byte(raw, utf8_pos)} is not UTF-8 (Windows-1252?). Re-save "
-                "every part with the same encoding, preferably 'CSV UTF-8'."
-            )
+    sig = _utf8_signature(raw)
+    if sig is not None:
+        raise InputFormatError(
+            f"{name}: the file mixes two encodings: line {_line_at(raw, sig)} holds "
+            f"UTF-8 text ({_snippet(raw, sig, 'utf-8')!r}) but "
+            f"{_describe_byte(raw, utf8_pos)} is not UTF-8 (Windows-1252?). Re-save "
+            "every part with the same encoding, preferably 'CSV UTF-8'."
+        )
     if any(raw.find(bytes([b])) >= 0 for b in _DOS_BYTES):
         dos = _DOS_WORD.search(raw)
         if dos is not None:
@@ -620,6 +619,24 @@ def _detect_encoding(raw: bytes, name: str, forced: str | None) -> _Encoding:
                 "encoding='cp850'."
             )
     return _Encoding("cp1252", "cp1252", raw, 0)
+
+
+def _utf8_signature(raw: bytes) -> int | None:
+    """Offset of the first UTF-8 sequence of :data:`_UTF8_SIGNATURE`, or None.
+
+    Searches from the occurrences of the rare lead bytes (``Ã``, ``â€`` in
+    Windows-1252) rather than running the pattern over the whole file.
+    """
+    hits = []
+    for lead in (b"\xc3", b"\xe2\x80"):
+        pos = raw.find(lead)
+        while pos >= 0:
+            m = _UTF8_SIGNATURE.match(raw, pos)
+            if m is not None:
+                hits.append(pos)
+                break
+            pos = raw.find(lead, pos + 1)
+    return min(hits) if hits else None
 
 
 def _ascii_compatible(codec: str) -> bool:
@@ -696,7 +713,7 @@ def _sample_records(sample: str, delimiter: str, truncated: bool) -> list[list[s
     return records
 
 
-def _detect_delimiter(sample: str, truncated: bool) -> str:
+def _detect_delimiter(sample: str, truncated: bool, name: str) -> str:
     """The separator among ``_DELIMITERS`` that splits every sampled record alike.
 
     A candidate is consistent when the header splits into at least two fields
@@ -704,9 +721,11 @@ def _detect_delimiter(sample: str, truncated: bool) -> str:
     candidate wins; several are settled by :class:`csv.Sniffer`, then by the
     number of columns. With none, the candidate giving the header the most
     fields is kept (the ragged rows are then reported); a one-column file gets
-    the candidate seen least in its values.
+    the candidate seen least in its values. A first line of one field above
+    records that all split alike is a title, not a header: refused.
     """
     stats: dict[str, tuple[int, int, int]] = {}
+    split: dict[str, list[list[str]]] = {}
     for d in _DELIMITERS:
         recs = [r for r in _sample_records(sample, d, truncated)[:_SAMPLE_RECORDS + 1] if r]
         if not recs:
@@ -714,6 +733,7 @@ def _detect_delimiter(sample: str, truncated: bool) -> str:
         width = len(recs[0])
         agree = sum(len(r) == width for r in recs[1:])
         stats[d] = (width, agree, len(recs) - 1)
+        split[d] = recs
     consistent = [d for d, (w, a, n) in stats.items() if w > 1 and a == n]
     if len(consistent) == 1:
         return consistent[0]
@@ -725,11 +745,33 @@ def _detect_delimiter(sample: str, truncated: bool) -> str:
         except csv.Error:
             pass
         return max(consistent, key=lambda d: stats[d][0])
+    for d, recs in split.items():
+        body_widths = {len(r) for r in recs[1:]}
+        if stats[d][0] == 1 and len(body_widths) == 1 and _looks_like_header(recs[1], d):
+            raise InputFormatError(
+                f"{name}: the first line ({recs[0][0][:60]!r}) has one field but the lines below "
+                f"have {min(body_widths)} (separator {d!r}): the column names must be on the first "
+                "line; delete the title lines above them"
+            )
     multi = [d for d, (w, _, _) in stats.items() if w > 1]
     if multi:
         return max(multi, key=lambda d: (stats[d][0] > 1, stats[d][1], stats[d][0]))
     body = sample.split("\n", 1)[1] if "\n" in sample else ""
     return min(_DELIMITERS, key=body.count)
+
+
+def _looks_like_header(fields: list[str], delimiter: str) -> bool:
+    """Whether a record below a one-field first line looks like the real header.
+
+    Distinct, non-empty, non-numeric names; with ',' at least three of them (a
+    comma inside one-column text is common, a semicolon is not).
+    """
+    names = [f.strip() for f in fields]
+    if len(names) < (3 if delimiter == "," else 2) or not all(names):
+        return False
+    if len({n.lower() for n in names}) < len(names):
+        return False
+    return not any(re.fullmatch(r"[-+0-9 .,]+", n) for n in names)
 
 
 _COMMA_DECIMAL = re.compile(r"[+\-\u2212]?(?:[0-9]{1,3}(?:[ \u00a0\u202f][0-9]{3})+|[0-9]+),"
@@ -817,33 +859,54 @@ _WS_LEAD[[0x20, 0x09, 0x0B, 0x0C, 0xA0, 0xC2, 0xE2]] = True  # NBSP / NNBSP firs
 
 
 def _padded_columns(region: np.ndarray, lay: _Layout, delimiter: str) -> set[int]:
-    """Columns where some value may start or end with whitespace (a superset)."""
+    """Columns where some value may start or end with whitespace (a superset).
+
+    Looks only at the bytes next to separators, line ends and quotes.
+    """
     trail = _WS_TRAIL.copy()
     lead = _WS_LEAD.copy()
     trail[ord(delimiter)] = lead[ord(delimiter)] = False
-    n = len(region)
     filled = lay.content_ends > lay.starts
-    before = np.concatenate((lay.delims - 1, lay.content_ends[filled] - 1, lay.quotes - 1))
-    after = np.concatenate((lay.delims + 1, lay.starts[filled], lay.quotes + 1))
-    before = before[(before >= 0) & (before < n)]
-    after = after[after < n]
-    pos = np.concatenate((before[trail[region[before]]], after[lead[region[after]]]))
+    found = []
+    for bounds, step, table in (
+        (lay.delims, -1, trail), (lay.delims, 1, lead),
+        (lay.content_ends[filled], -1, trail), (lay.starts[filled], 0, lead),
+        # an even count of quotes precedes an opening quote, an odd count a closing one
+        (lay.quotes[1::2], -1, trail), (lay.quotes[0::2], 1, lead),
+    ):
+        if not len(bounds):
+            continue
+        pos = bounds + step
+        hit = table[np.take(region, pos, mode="clip")]
+        found.append(pos[hit])
+    pos = np.concatenate(found) if found else np.empty(0, np.int64)
     if not len(pos):
         return set()
     rec = np.searchsorted(lay.starts, pos, side="right") - 1
-    first = np.searchsorted(lay.delims, lay.starts)
-    col = np.searchsorted(lay.delims, pos) - first[rec]
+    first = np.searchsorted(lay.delims, lay.starts[rec])
+    col = np.searchsorted(lay.delims, pos) - first
     return {int(c) for c in np.unique(col[rec >= 1])}
 
 
 def _parse_csv(data: bytes, start: int, codec: str, delimiter: str, header: list[str],
                name: str) -> tuple[pd.DataFrame, np.ndarray]:
-    """Parse the records after ``start``: fast (numpy layout + pandas C engine) or exact."""
+    """Parse the records after ``start``.
+
+    Fast path: a numpy pass finds the records and their field counts, pandas'
+    C parser reads the values. Whenever the two could disagree (odd number of
+    quotes, a record count that differs, rows of the wrong width, whose report
+    must be exact) the csv module reads the file instead
+    (:func:`_parse_csv_exact`); pandas still runs first to name the row of a
+    quote that is never closed, which the csv module would silently swallow.
+    Without any quote the numpy pass is exact and reports wrong rows itself.
+    """
     width = len(header)
     region = np.frombuffer(data, dtype=np.uint8)[start:]
     lay = None
+    has_quotes = data.find(b'"', start) >= 0
     if _ascii_compatible(codec) and ord(delimiter) < 128:
-        lay = _layout(region, delimiter, data.find(b'"', start) >= 0)
+        lay = _layout(region, delimiter, has_quotes)
+    pandas_tried = False
     if lay is not None and lay.nfields[0] == width:
         blank = lay.content_ends == lay.starts
         trailing_empty = np.zeros(len(blank), dtype=bool)
@@ -852,28 +915,38 @@ def _parse_csv(data: bytes, start: int, codec: str, delimiter: str, header: list
             trailing_empty = (lay.nfields > 1) & (last == lay.content_ends - 1)
         ok = blank | (lay.nfields == width) | ((lay.nfields == width + 1) & trailing_empty)
         bad = np.flatnonzero(~ok[1:]) + 1
-        if len(bad):
+        if len(bad) and not has_quotes:  # without quotes the layout is exact
             lines = [_line_at(data, start + int(lay.starts[r])) for r in bad[:_MAX_LISTED]]
             _raise_ragged(name, header, delimiter, bad, lay.nfields[bad], lines)
-        extra = bool(((lay.nfields == width + 1) & ~blank)[1:].any())
+        if not len(bad):
+            extra = bool(((lay.nfields == width + 1) & ~blank)[1:].any())
+            pandas_tried = True
+            try:
+                frame = _pandas_read(data, start, codec, delimiter, width + extra)
+            except pd.errors.ParserError as exc:
+                _raise_unclosed_quote(exc, name)
+                frame = None
+            if frame is not None and len(frame) == len(lay.starts) - 1:
+                strip = _padded_columns(region, lay, delimiter)
+                return _finish_frame(frame.iloc[:, :width], header, strip, name)
+    if not pandas_tried:
         try:
-            frame = _pandas_read(data, start, codec, delimiter, width + extra)
-        except pd.errors.ParserError as exc:
-            _raise_unclosed_quote(exc, name)
-            frame = None
-        if frame is not None and len(frame) == len(lay.starts) - 1:
-            strip = _padded_columns(region, lay, delimiter)
-            return _finish_frame(frame.iloc[:, :width], header, strip, name)
-    elif lay is None:
-        try:  # pandas names the row of an unclosed quote
-            _pandas_read(data, start, codec, delimiter, width, nrows=None)
+            _pandas_read(data, start, codec, delimiter, width)
         except pd.errors.ParserError as exc:
             _raise_unclosed_quote(exc, name)
     return _parse_csv_exact(data, start, codec, delimiter, header, name)
 
 
-def _pandas_read(data: bytes, start: int, codec: str, delimiter: str, ncols: int,
-                 nrows: int | None = None) -> pd.DataFrame:
+def _pandas_read(data: bytes, start: int, codec: str, delimiter: str,
+                 ncols: int) -> pd.DataFrame:
+    with warnings.catch_warnings():
+        # rows wider than ``ncols`` are found and reported by the callers
+        warnings.simplefilter("ignore", pd.errors.ParserWarning)
+        return _pandas_read_csv(data, start, codec, delimiter, ncols)
+
+
+def _pandas_read_csv(data: bytes, start: int, codec: str, delimiter: str,
+                     ncols: int) -> pd.DataFrame:
     return pd.read_csv(
         io.BytesIO(data[start:] if start else data),
         sep=delimiter,
@@ -888,7 +961,6 @@ def _pandas_read(data: bytes, start: int, codec: str, delimiter: str, ncols: int
         quotechar='"',
         doublequote=True,
         engine="c",
-        nrows=nrows,
     )
 
 
@@ -1170,6 +1242,13 @@ def _read_excel(path: Path, name: str, sheet: str | int | None) -> RawTable:
     if header is None:
         other = f" (sheets: {', '.join(sheets)})" if len(sheets) > 1 else ""
         raise InputFormatError(f"{name}: sheet '{title}' is empty{other}")
+    named = [h for h in header if h]
+    if len(named) == 1 and records and sum(v is not None for v in records[0]) > 1:
+        raise InputFormatError(
+            f"{name}, sheet '{title}': row {header_row} holds a single cell ({named[0][:60]!r}) "
+            f"and row {numbers[0] + 1} several: the column names must be on the first non-empty "
+            "row; delete the title rows above them"
+        )
     width = max([len(header)] + [len(r) for r in records])
     header = header + [""] * (width - len(header))
     _check_names(header, f"{name}, sheet '{title}', row {header_row}")
@@ -1213,7 +1292,8 @@ def _read_geo(path: Path, name: str, layer: str | None, kind: str) -> RawTable:
     try:
         listed = pyogrio.list_layers(path)
     except failures as exc:
-        raise InputFormatError(f"{name}: not a readable {kind} file ({exc})") from None
+        reason = str(exc).split(";")[0].replace(str(path), name)
+        raise InputFormatError(f"{name}: not a readable {kind} file ({reason})") from None
     layers = [str(row[0]) for row in listed]
     chosen = _choose_layer(layers, layer, name, kind)
     try:

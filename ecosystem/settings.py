@@ -472,7 +472,9 @@ class Settings(BaseModel):
         "a geocoding error (5 % of the points, up to hundreds of km off) and the commune's "
         "representative point is used instead.",
     )
-    min_year: int = Field(1900, description="Earliest plausible year in data files.")
+    min_year: int = Field(
+        1700, description="Earliest plausible year in data files (the oldest support "
+        "structures are 18th-century banks; Banque Courtois, Toulouse, 1760).")
     max_year: int = Field(2100, description="Latest plausible year in data files.")
     cache_dir: Path = Field(
         default_factory=_default_cache_dir,

@@ -188,8 +188,11 @@ def test_port_fixes(infra: gpd.GeoDataFrame) -> None:
            for f in json.loads(path.read_text(encoding="utf-8"))["features"]
            if f["properties"]["port"].startswith("FR")}
     ports = infra[infra["kind"] == "port"].set_index("id")
-    assert "port:FRQUI" in {f"port:{c}" for c in raw} and "port:FRQUI" not in ports.index
-    assert len(ports) == len(raw) - 1
+    dropped = {c for c, fix in inf.PORT_FIXES.items() if fix.action == "drop"}
+    assert dropped == {"FRQUI", "FRTLS"}
+    for code in dropped:
+        assert code in raw and f"port:{code}" not in ports.index
+    assert len(ports) == len(raw) - len(dropped)
     # Degrees-minutes read by hand: Gennevilliers 48°56'N 2°18'E, Libourne 44°55'N 0°15'W.
     for code, lat, lon in [("FRGVL", 48 + 56 / 60, 2 + 18 / 60),
                            ("FRLIB", 44 + 55 / 60, -0.25)]:

@@ -129,7 +129,8 @@ def main() -> None:
         tmpd = Path(tmp)
         csv = tmpd / "firms.csv"
         make_file(csv, args.rows)
-        n = sum(1 for _ in open(csv, "rb")) - 1
+        with open(csv, "rb") as f:
+            n = sum(1 for _ in f) - 1
         print(f"firms file: {n:,} rows, {csv.stat().st_size / 1e6:.0f} MB")
         prod, base = [], []
         for k in range(args.repeats):

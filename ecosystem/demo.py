@@ -22,9 +22,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pandas as pd
-
 import geopandas as gpd
+import pandas as pd
 
 from . import geography, imports
 from .infrastructure import reference_infrastructure

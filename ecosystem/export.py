@@ -29,13 +29,12 @@ import os
 import warnings
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import openpyxl
 import pandas as pd
 import pyogrio
 import pyproj
-
-import geopandas as gpd
 
 from . import geography
 from .registry import Registry

@@ -22,10 +22,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
-
-import geopandas as gpd
 
 from . import imports
 from ._errors import Problem, ValidationError

@@ -26,12 +26,11 @@ swapped or mistyped coordinates.
 
 from __future__ import annotations
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyproj
 import shapely
-
-import geopandas as gpd
 
 from . import geography
 from ._errors import Problem, ValidationError

@@ -37,11 +37,10 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
-
-import geopandas as gpd
 
 from . import geography
 from ._errors import RegistryError

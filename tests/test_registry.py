@@ -9,12 +9,12 @@ import sys
 import textwrap
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyproj
 import pytest
 
-import geopandas as gpd
 from ecosystem import Registry, ValidationError
 from ecosystem.cli import main
 from ecosystem.export import export_layer

@@ -1405,7 +1405,8 @@ def _actor_firm_ties(rng: np.random.Generator, actors: gpd.GeoDataFrame,
                     share = 0.25
                 near = near[ok]
                 current = {f for f in members.get(a, set()) if f in alive_ids}
-                leavers = sorted(f for f in current if rng.random() < 0.08)
+                # sorted first: a set's order changes from run to run (hash seed)
+                leavers = [f for f in sorted(current) if rng.random() < 0.08]
                 for f in leavers:
                     rows[member_row[(a, f)]]["until"] = y - 1
                 current -= set(leavers)

@@ -419,3 +419,58 @@ def test_cli_import_info_export(tmp_path, files, capsys):
 
 def test_luhn_helper_is_independent():
     assert luhn_key_ok(S1) and luhn_key_ok(S1[:9])
+
+
+def test_infrastructure_and_broadband_files(tmp_path):
+    infra = tmp_path / "infra.csv"
+    x, y = lambert(43.5833, 3.9614)  # Montpellier-Méditerranée airport, Mauguio
+    infra.write_bytes(
+        ("id;kind;name;iata;x;y;epsg\r\n"
+         f"mpl;airport;Aéroport Montpellier-Méditerranée;MPL;{fr(x, 1)};{fr(y, 1)};2154\r\n"
+         "sete;port;Port de Sète;;;;\r\n").encode("cp1252"))
+    with pytest.raises(ValidationError) as exc:
+        Registry(tmp_path / "r.gpkg").import_files(infrastructure=infra)
+    assert (2, None) in _problems(exc)  # no location for the port
+    infra.write_bytes(
+        ("id;kind;name;iata;x;y;epsg;commune\r\n"
+         f"mpl;airport;Aéroport Montpellier-Méditerranée;MPL;{fr(x, 1)};{fr(y, 1)};2154;\r\n"
+         "sete;port;Port de Sète;;;;;34301\r\n"
+         "x;spaceport;Nowhere;;;;;34301\r\n").encode("cp1252"))
+    with pytest.raises(ValidationError) as exc:
+        Registry(tmp_path / "r.gpkg").import_files(infrastructure=infra)
+    assert _problems(exc) == [(3, "kind")]
+    infra.write_bytes(infra.read_bytes().replace(b"x;spaceport;Nowhere;;;;;34301\r\n", b""))
+    bb = tmp_path / "arcep.csv"
+    bb.write_bytes("code_insee;taux_ftth\r\n34172;92,5\r\n34301;0,81\r\n48095;40\r\n"
+                   .encode("cp1252"))
+    reg = Registry(tmp_path / "r.gpkg")
+    report = reg.import_files(infrastructure=infra, broadband=bb, year=2024)
+    assert report.added == {"infrastructure": 2, "broadband": 3}
+    got = reg.infrastructure().set_index("id")
+    assert got.loc["mpl", "commune"] == "34154"  # Mauguio, located by its coordinates
+    assert got.loc["sete", "placement"] == "commune"
+    share = reg.read("broadband").set_index("commune")["ftth_share"]
+    assert share.to_dict() == pytest.approx({"34172": 0.925, "34301": 0.81, "48095": 0.40})
+
+
+def test_actors_from_excel_and_geojson(tmp_path):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["ID", "Name", "Category", "Commune", "Since", "Capacity"])
+    ws.append(["cci-12", "CCI Aveyron", "cci", "12202", 2000, 120])
+    ws.append(["cci-09", "CCI Ariège", "cci", 9122, 2000, 90.5])  # code stored as a number
+    wb.save(tmp_path / "a.xlsx")
+    gdf = gpd.GeoDataFrame(
+        {"id": ["bpi-tls"], "name": ["Bpifrance Toulouse"], "category": ["bpifrance"],
+         "since": [2013]},
+        geometry=gpd.points_from_xy([TOULOUSE[1]], [TOULOUSE[0]]), crs=4326)
+    gdf.to_file(tmp_path / "b.geojson", driver="GeoJSON")
+    reg = Registry(tmp_path / "r.gpkg")
+    reg.import_files(actors=tmp_path / "a.xlsx")
+    reg.import_files(actors=tmp_path / "b.geojson")
+    got = reg.actors().set_index("id")
+    assert got.loc["cci-09", "commune"] == "09122" and got.loc["cci-09", "capacity"] == 90.5
+    assert got.loc["bpi-tls", "commune"] == "31555"
+    assert got.loc["bpi-tls", "placement"] == "coordinates"

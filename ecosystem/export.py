@@ -13,6 +13,9 @@ Formats:
     WGS84 (RFC 7946).
 ``gpkg``
     Lambert-93 (EPSG:2154), one layer named after the exported layer.
+``json``
+    (tables) A JSON array of records, UTF-8, missing values as ``null``; the
+    geometry, if any, is left out.
 
 Actors, firms and infrastructure carry their identifier, ``commune``, ``epci``
 (SIREN of the EPCI), ``departement``, ``region``, ``lat`` and ``lon`` (WGS84).
@@ -43,7 +46,7 @@ from .settings import LAMBERT93, WGS84
 
 __all__ = ["export_layer", "layer_table", "write_table", "FORMATS", "mask_non_diffusible"]
 
-FORMATS = ("csv", "geojson", "gpkg", "xlsx")
+FORMATS = ("csv", "geojson", "gpkg", "xlsx", "json")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -126,7 +129,7 @@ def write_table(frame: pd.DataFrame, out: str | os.PathLike[str], fmt: str | Non
     ----------
     frame : DataFrame or GeoDataFrame
     out : path
-    fmt : {"csv", "xlsx", "geojson", "gpkg"}, optional
+    fmt : {"csv", "xlsx", "geojson", "gpkg", "json"}, optional
         Taken from the file extension when omitted.
     layer : str
         Layer or sheet name.
@@ -140,7 +143,12 @@ def write_table(frame: pd.DataFrame, out: str | os.PathLike[str], fmt: str | Non
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
     try:
-        if fmt in ("csv", "xlsx"):
+        if fmt == "json":
+            table = pd.DataFrame(frame.drop(columns=[frame.geometry.name])
+                                 if isinstance(frame, gpd.GeoDataFrame) else frame)
+            tmp.write_text(table.to_json(orient="records", force_ascii=False, indent=1),
+                           encoding="utf-8")
+        elif fmt in ("csv", "xlsx"):
             table = pd.DataFrame(frame.drop(columns=[frame.geometry.name])
                                  if isinstance(frame, gpd.GeoDataFrame) else frame)
             if fmt == "csv":

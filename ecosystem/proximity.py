@@ -25,8 +25,11 @@ Definitions (PRODUCT.md, ``docs/proximity.md``):
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -168,17 +171,20 @@ def _missing_category_error(category: str, year: int) -> EmptyDataError:
     )
 
 
+def _missing(n: int, dtype: str = "str") -> pd.Series:
+    """A column of ``n`` missing values."""
+    return pd.Series(pd.NA, index=pd.RangeIndex(n), dtype=dtype)
+
+
 def _key_frame(live: pd.DataFrame, extra: Sequence[str] = ()) -> pd.DataFrame:
     """Identification and location columns of the active firms (missing ones as NA)."""
-    cols: dict[str, pd.Series | pd.api.extensions.ExtensionArray] = {}
+    cols: dict[str, Any] = {}
     n = len(live)
     for c in (*FIRM_KEY_COLUMNS, *extra, *_LOCATION):
         if c in live.columns:
             cols[c] = live[c].reset_index(drop=True)
         else:
-            cols[c] = pd.Series(
-                pd.array([pd.NA] * n, dtype="str" if c != "employees" else "Int64")
-            )
+            cols[c] = _missing(n, "Int64" if c == "employees" else "str")
     for c in (*FIRM_KEY_COLUMNS, *_LOCATION):
         cols[c] = cols[c].astype("str")
     return pd.DataFrame(cols, copy=False)
@@ -204,33 +210,58 @@ def _public_names(live: pd.DataFrame) -> np.ndarray:
 #: Candidates examined per grid cell before falling back to a per-point KD-tree query.
 _MAX_CANDIDATES = 8
 #: Grid cells per typical spacing between targets (finer cells: fewer candidates).
-_CELLS_PER_SPACING = 4.0
+_CELLS_PER_SPACING = 16.0
 #: Points processed at once in the candidate matrices (bounds memory).
 _CHUNK = 1 << 18
 
 
 @dataclass(frozen=True)
 class _Grid:
-    """Square cells over the query points: the cell of each point and the cell centres."""
+    """Query points binned in square cells, sorted by cell.
 
-    cell: np.ndarray
+    ``perm`` sorts the points by cell; ``x``, ``y`` are the sorted coordinates;
+    ``sizes`` the number of points of each cell (in the same order as ``centers``).
+    """
+
+    perm: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    starts: np.ndarray
+    sizes: np.ndarray
     centers: np.ndarray
     half_diagonal_m: float
 
+    def points_of(self, cells: np.ndarray) -> np.ndarray:
+        """Positions (in sorted order) of the points of ``cells``."""
+        sizes = self.sizes[cells]
+        total = int(sizes.sum())
+        offsets = np.repeat(self.starts[cells] - (np.cumsum(sizes) - sizes), sizes)
+        return offsets + np.arange(total)
+
 
 def _make_grid(points: np.ndarray, n_targets: int) -> _Grid:
-    """Grid whose cells are about a quarter of the typical spacing between targets."""
+    """Grid whose cells are a fraction of the typical spacing between targets, and hold
+    a few points each on average (so that cells stay fewer than points)."""
     lo = points.min(axis=0)
     span = np.maximum(points.max(axis=0) - lo, 1.0)
     spacing = float(np.sqrt(span[0] * span[1] / max(n_targets, 1)))
-    size = min(max(spacing / _CELLS_PER_SPACING, 50.0), 50_000.0)
-    ij = np.floor((points - lo) / size).astype(np.int64)
-    ny = int(ij[:, 1].max()) + 1
-    keys, cell = np.unique(ij[:, 0] * ny + ij[:, 1], return_inverse=True)
+    per_point = float(np.sqrt(span[0] * span[1] / max(len(points), 1)))
+    size = min(max(spacing / _CELLS_PER_SPACING, 2.0 * per_point, 20.0), 50_000.0)
+    ix = ((points[:, 0] - lo[0]) // size).astype(np.int64)
+    iy = ((points[:, 1] - lo[1]) // size).astype(np.int64)
+    ny = int(iy.max()) + 1
+    key = ix * ny + iy
+    perm = np.argsort(key, kind="stable")
+    key = key[perm]
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    sizes = np.diff(np.r_[starts, len(key)])
+    keys = key[starts]
     centers = np.column_stack([
         lo[0] + (keys // ny + 0.5) * size, lo[1] + (keys % ny + 0.5) * size
     ])
-    return _Grid(cell.reshape(-1).astype(np.intp), centers, size * np.sqrt(0.5))
+    return _Grid(
+        perm, points[perm, 0], points[perm, 1], starts, sizes, centers, size * np.sqrt(0.5)
+    )
 
 
 def _kd_nearest(
@@ -238,11 +269,10 @@ def _kd_nearest(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per-point KD-tree query: two nearest locations, then every location of a tie."""
     if len(uniq) == 1:
-        return (np.full(len(pts), first[0], dtype=np.intp),
-                np.hypot(pts[:, 0] - uniq[0, 0], pts[:, 1] - uniq[0, 1]))
+        dx, dy = pts[:, 0] - uniq[0, 0], pts[:, 1] - uniq[0, 1]
+        return np.full(len(pts), first[0], dtype=np.intp), np.sqrt(dx * dx + dy * dy)
     d2, i2 = tree.query(pts, k=2, workers=-1)
-    rank = first[i2[:, 0]]
-    dist = np.hypot(pts[:, 0] - uniq[i2[:, 0], 0], pts[:, 1] - uniq[i2[:, 0], 1])
+    loc = i2[:, 0]
     tie = (d2[:, 1] - d2[:, 0]) <= tol
     if tie.any():
         tp = pts[tie]
@@ -255,10 +285,9 @@ def _kd_nearest(
         best_rank = np.full(len(tp), np.iinfo(np.intp).max, dtype=np.intp)
         np.minimum.at(best_rank, owner, first[flat])
         sorter = np.argsort(first)
-        loc = sorter[np.searchsorted(first, best_rank, sorter=sorter)]
-        rank[tie] = best_rank
-        dist[tie] = np.hypot(tp[:, 0] - uniq[loc, 0], tp[:, 1] - uniq[loc, 1])
-    return rank, dist
+        loc[tie] = sorter[np.searchsorted(first, best_rank, sorter=sorter)]
+    dx, dy = pts[:, 0] - uniq[loc, 0], pts[:, 1] - uniq[loc, 1]
+    return first[loc], np.sqrt(dx * dx + dy * dy)
 
 
 def _nearest_ranks(
@@ -280,53 +309,72 @@ def _nearest_ranks(
     few candidates exactly; cells with more than ``_MAX_CANDIDATES`` candidates fall
     back to a per-point KD-tree query.
     """
-    n = len(pts)
     tree = cKDTree(uniq)
     if len(uniq) == 1:
         return _kd_nearest(tree, uniq, first, pts, tol)
     if grid is None:
         grid = _make_grid(pts, len(uniq))
+    n_cells = len(grid.centers)
     kc = min(_MAX_CANDIDATES, len(uniq))
-    dk, ik = tree.query(grid.centers, k=kc, workers=-1)
-    dk = dk.reshape(len(grid.centers), kc)
-    ik = ik.reshape(len(grid.centers), kc)
-    radius = dk[:, 0] + 2 * grid.half_diagonal_m + tol + 1e-6 * (1.0 + dk[:, 0])
-    within = dk <= radius[:, None]
+    # two nearest locations of each cell centre; most cells have a single candidate
+    d2, i2 = tree.query(grid.centers, k=2)
+    radius = d2[:, 0] + 2 * grid.half_diagonal_m + tol + 1e-6 * (1.0 + d2[:, 0])
+    width = max(kc, 2)
+    ik = np.full((n_cells, width), -1, dtype=np.intp)
+    within = np.zeros((n_cells, width), dtype=bool)
+    ik[:, :2] = i2
+    within[:, :2] = d2 <= radius[:, None]
+    crowded = np.flatnonzero(within[:, 1])
+    if len(crowded) and kc > 2:
+        dk, ik_c = tree.query(grid.centers[crowded], k=kc)
+        ik[crowded] = ik_c
+        within[crowded] = dk <= radius[crowded, None]
     count = within.sum(axis=1)
-    overflow = within[:, -1] & (kc < len(uniq))  # maybe more candidates than kc
-    cand = np.where(within, ik, -1)
+    if kc < len(uniq):
+        count[within[:, width - 1]] = kc + 1  # maybe more candidates than examined
+    ux, uy = uniq[:, 0], uniq[:, 1]
+    x, y = grid.x, grid.y
 
-    rank = np.empty(n, dtype=np.intp)
-    dist = np.empty(n)
-    point_count = count[grid.cell]
-    point_overflow = overflow[grid.cell]
+    # every point against its cell's first candidate (the only one for most cells)
+    loc = np.repeat(ik[:, 0], grid.sizes)
+    dx, dy = x - ux[loc], y - uy[loc]
+    dist = np.sqrt(dx * dx + dy * dy)
+    rank = first[loc]
 
-    one = np.flatnonzero((point_count == 1) & ~point_overflow)
-    if len(one):
-        loc = cand[grid.cell[one], 0]
-        rank[one] = first[loc]
-        dist[one] = np.hypot(pts[one, 0] - uniq[loc, 0], pts[one, 1] - uniq[loc, 1])
-
-    several = np.flatnonzero((point_count > 1) & ~point_overflow)
     big = np.iinfo(np.intp).max
-    for start in range(0, len(several), _CHUNK):
-        sel = several[start:start + _CHUNK]
-        c = cand[grid.cell[sel]]
-        valid = c >= 0
-        loc = np.where(valid, c, 0)
-        d = np.hypot(pts[sel, 0, None] - uniq[loc, 0], pts[sel, 1, None] - uniq[loc, 1])
-        d[~valid] = np.inf
-        tied = d <= d.min(axis=1, keepdims=True) + tol
-        ranks = np.where(tied, first[loc], big)
-        pos = ranks.argmin(axis=1)
-        rows = np.arange(len(sel))
-        rank[sel] = ranks[rows, pos]
-        dist[sel] = d[rows, pos]
+    low = 1
+    while low < kc:  # points with 2, 3-4, 5-8... candidates: matrices of that width
+        high = min(2 * low, kc)
+        class_cells = np.flatnonzero((count > low) & (count <= high))
+        low = high
+        several = grid.points_of(class_cells)
+        cell_of_point = np.repeat(class_cells, grid.sizes[class_cells])
+        for start in range(0, len(several), _CHUNK):
+            sel = several[start:start + _CHUNK]
+            cells = cell_of_point[start:start + _CHUNK]
+            c = ik[cells, :high]
+            valid = within[cells, :high]
+            ddx = x[sel, None] - ux[c]
+            ddy = y[sel, None] - uy[c]
+            d = np.sqrt(ddx * ddx + ddy * ddy)
+            d[~valid] = np.inf
+            tied = d <= d.min(axis=1, keepdims=True) + tol
+            ranks = np.where(tied, first[c], big)
+            pos = ranks.argmin(axis=1)
+            rows = np.arange(len(sel))
+            rank[sel] = ranks[rows, pos]
+            dist[sel] = d[rows, pos]
 
-    rest = np.flatnonzero(point_overflow)
+    rest = grid.points_of(np.flatnonzero(count > kc))
     if len(rest):
-        rank[rest], dist[rest] = _kd_nearest(tree, uniq, first, pts[rest], tol)
-    return rank, dist
+        rank[rest], dist[rest] = _kd_nearest(
+            tree, uniq, first, np.column_stack([x[rest], y[rest]]), tol
+        )
+    out_rank = np.empty_like(rank)
+    out_dist = np.empty_like(dist)
+    out_rank[grid.perm] = rank
+    out_dist[grid.perm] = dist
+    return out_rank, out_dist
 
 
 def _prepare_targets(
@@ -419,6 +467,31 @@ def _nearest_in(
     return idx, dist_m / 1000.0 * detour
 
 
+#: Below this many points, groups are searched one after the other (threads cost more).
+_THREADS_MIN_POINTS = 50_000
+
+
+def _nearest_by_group(
+    fxy: np.ndarray, groups: dict[str, pd.DataFrame], detour: float, what: str = "actors"
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Nearest row of each group (actors of one category...) for every point, with its
+    distance in km: one shared grid, the groups searched in parallel threads (numpy
+    releases the GIL)."""
+    if not groups:
+        return {}
+    coords = {k: _point_xy(g, what, "id") for k, g in groups.items()}
+    grid = _make_grid(fxy, max(len(g) for g in groups.values())) if len(fxy) else None
+
+    def search(key: str) -> tuple[np.ndarray, np.ndarray]:
+        return _nearest_in(fxy, groups[key], coords[key], detour, grid)
+
+    workers = min(len(groups), os.cpu_count() or 1)
+    if workers <= 1 or len(fxy) < _THREADS_MIN_POINTS:
+        return {k: search(k) for k in groups}
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return dict(zip(groups, pool.map(search, groups), strict=True))
+
+
 # ---------------------------------------------------------------------------
 # nearest actor per category
 # ---------------------------------------------------------------------------
@@ -470,7 +543,7 @@ def nearest_actors(
     d = _settings_value(distance_km, "unserved_distance_km")
     detour = _settings_value(detour_factor, "detour_factor")
     strict = categories is not None
-    cats = _check_categories(categories if strict else CATEGORIES)
+    cats = _check_categories(categories if categories is not None else list(CATEGORIES))
     live_actors = _actors_of_year(actors, year)
     groups = {c: g.reset_index(drop=True) for c, g in live_actors.groupby("category", sort=False)}
     if strict:
@@ -482,14 +555,15 @@ def nearest_actors(
     n = len(live)
     columns: dict[str, object] = {}
     reference_within = np.zeros(n, dtype=np.int64)
-    grid = _make_grid(fxy, max(len(g) for g in groups.values())) if n and groups else None
-    for c in dict.fromkeys([*cats, *REFERENCE_CATEGORIES]):
+    wanted = list(dict.fromkeys([*cats, *REFERENCE_CATEGORIES]))
+    nearest = _nearest_by_group(fxy, {c: groups[c] for c in wanted if c in groups}, detour)
+    for c in wanted:
         group = groups.get(c)
         if group is None:
             km = np.full(n, np.nan)
-            ids = pd.array([pd.NA] * n, dtype="str")
+            ids = _missing(n).array
         else:
-            idx, km = _nearest_in(fxy, group, _point_xy(group, "actors", "id"), detour, grid)
+            idx, km = nearest[c]
             ids = pd.array(group["id"].to_numpy(dtype=object), dtype="str").take(idx)
         if c in REFERENCE_CATEGORIES:
             reference_within += km <= d
@@ -546,8 +620,8 @@ def sector_export_propensity(naf: pd.Series) -> pd.Series:
             lookup[division] = table[division]
         elif section is not None and section in table:
             lookup[division] = table[section]
-    division = naf.astype("str").str.strip().str.slice(0, 2)
-    return division.map(lookup).astype(float).fillna(ps.default_sector_export_propensity)
+    divisions = naf.astype("str").str.strip().str.slice(0, 2)
+    return divisions.map(lookup).astype(float).fillna(ps.default_sector_export_propensity)
 
 
 def born_global_mask(
@@ -652,7 +726,7 @@ def potential_score(
     def col(name: str) -> pd.Series:
         if name in frame.columns:
             return frame[name]
-        return pd.Series([pd.NA] * n, dtype="object")
+        return _missing(n, "object")
 
     stage = col("stage").astype("str")
     exporting = stage.isin(EXPORTING_STAGES).to_numpy(dtype=float)
@@ -698,10 +772,10 @@ def potential_score(
     share_txt = f"{round(s.born_global_share * 100):d} %"
     texts: list[list[str]] = [[""] * n for _ in _COMPONENTS]
     for i in range(n):
-        st = stage.iat[i]
-        texts[0][i] = (
-            f"exporte déjà ({STAGES[st][0].lower()})" if exporting[i] else "n'exporte pas encore"
-        )
+        if exporting[i]:
+            texts[0][i] = f"exporte déjà ({STAGES[str(stage.iat[i])][0].lower()})"
+        else:
+            texts[0][i] = "n'exporte pas encore"
         p = posture.iat[i]
         texts[1][i] = {
             "proactive": "posture proactive", "reactive": "posture réactive",
@@ -817,7 +891,7 @@ def unserved_firms(
         keep &= is_exporting(live).to_numpy(dtype=bool)
     sel = live.loc[keep].reset_index(drop=True)
     out = _key_frame(sel, extra=("naf", "employees", "stage"))
-    out.insert(3, "name", pd.array(_public_names(sel), dtype="str"))
+    out.insert(3, "name", pd.Series(_public_names(sel), dtype="str"))
     out["exporting"] = is_exporting(sel).to_numpy(dtype=bool) if len(sel) else np.zeros(0, bool)
     near = front.iloc[idx[keep]] if len(sel) else front.iloc[[]]
     out["nearest_actor_id"] = pd.array(near["id"].to_numpy(dtype=object), dtype="str")
@@ -894,10 +968,9 @@ def catchments(
     sum_km = np.zeros(m)
     max_km = np.full(m, np.nan)
     groups = front.groupby("category", sort=False).indices
-    grid = _make_grid(fxy, max(len(r) for r in groups.values())) if len(fxy) else None
-    for rows in groups.values():
-        group = front.iloc[rows]
-        idx, km = _nearest_in(fxy, group, _point_xy(group, "actors", "id"), detour, grid)
+    nearest = _nearest_by_group(fxy, {c: front.iloc[r] for c, r in groups.items()}, detour)
+    for c, rows in groups.items():
+        idx, km = nearest[c]
         if not len(idx):
             continue
         pos = rows[idx]
@@ -1020,19 +1093,24 @@ def infrastructure_access(
     out = _key_frame(live)
     n = len(live)
     columns: dict[str, object] = {}
+    subsets = {}
     for k in kinds:
         sub = infra[infra["kind"].astype("str") == k]
         if k == "airport":
             iata = sub["iata"].astype("str").str.strip() if "iata" in sub else None
             sub = sub[iata.notna() & (iata != "")] if iata is not None else sub.iloc[:0]
-        sub = sub.assign(id=sub["id"].astype(str)).reset_index(drop=True)
-        if len(sub) == 0:
+        if len(sub):
+            subsets[k] = sub.assign(id=sub["id"].astype(str)).reset_index(drop=True)
+    nearest = _nearest_by_group(fxy, subsets, detour, "infrastructure")
+    for k in kinds:
+        if k not in subsets:
             columns[f"{k}_km"] = np.full(n, np.nan)
-            columns[f"{k}_id"] = pd.array([pd.NA] * n, dtype="str")
+            columns[f"{k}_id"] = _missing(n).array
             continue
-        idx, km = _nearest_in(fxy, sub, _point_xy(sub, "infrastructure", "id"), detour)
+        idx, km = nearest[k]
+        ids = pd.array(subsets[k]["id"].to_numpy(dtype=object), dtype="str")
         columns[f"{k}_km"] = km
-        columns[f"{k}_id"] = pd.array(sub["id"].to_numpy(dtype=object), dtype="str").take(idx)
+        columns[f"{k}_id"] = ids.take(idx)
     out = pd.concat([out, pd.DataFrame(columns, index=out.index, copy=False)], axis=1)
     if broadband is not None:
         bb = broadband_by_commune(broadband, year)

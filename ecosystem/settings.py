@@ -545,6 +545,128 @@ class Settings(BaseModel):
         "Qi 2009, Health & Place 15(4): Gaussian weights 1, 0.68, 0.22 for the 0-10, "
         "10-20, 20-30 zones; PySAL access default).",
     )
+    imi_weights: dict[str, float] = Field(
+        default_factory=lambda: {
+            "density": 1.0, "diversity": 1.0, "dynamism": 1.0, "governance": 1.0,
+            "accessibility": 1.0,
+        },
+        description="Weight of each dimension in the composite index (imi, issue 4): equal "
+        "weights, the default of the OECD/JRC Handbook on Constructing Composite Indicators "
+        "(2008, section 6) when there is no agreed ranking of the dimensions; seed 001 gives "
+        "the four D equal standing and adds infrastructure as a first indicator. Relative "
+        "values (they need not sum to 1).",
+    )
+    imi_normalisation: str = Field(
+        "minmax",
+        description="Normalisation of the indicators across the territories of one level and "
+        "year before aggregation: 'minmax' (issue 4 default), 'zscore' or 'rank' (OECD/JRC "
+        "handbook, section 5; COINr's n_minmax, n_zscore, n_rank).",
+    )
+    imi_mc_draws: int = Field(
+        1000, ge=1,
+        description="Monte-Carlo draws of the rank-uncertainty analysis of the imi (OECD/JRC "
+        "handbook, section 7: uncertainty analysis; COINr get_sensitivity, whose examples "
+        "use hundreds to a thousand replications).",
+    )
+    imi_mc_seed: int = Field(
+        20254, description="Seed of the Monte-Carlo draws (reproducible ranks).")
+    imi_mc_weight_noise: float = Field(
+        0.25, ge=0, lt=1,
+        description="Each dimension weight of a draw is drawn uniformly within +/- this "
+        "share of its nominal value (COINr get_sensitivity's documented example: "
+        "'Noise = 0.25' on the weights).",
+    )
+    imi_mc_normalisations: tuple[str, ...] = Field(
+        ("minmax", "zscore", "rank"),
+        description="Normalisations drawn with equal probability in the Monte-Carlo "
+        "analysis (alternatives named by issue 4).",
+    )
+    coordinator_top_share: float = Field(
+        0.05, gt=0, le=1,
+        description="A coordinator's betweenness in the regional actor graph is in the top "
+        "5 % of the region's active actors (issue 4; seed 001: the CCI's export service as "
+        "'coordonateur d'un projet collectif').",
+    )
+    coordinator_min_categories: int = Field(
+        3, ge=1,
+        description="A coordinator has ties to actors of at least 3 categories (issue 4).",
+    )
+    network_community_seed: int = Field(
+        20255,
+        description="Seed of the Leiden community detection of the actor graph (issue 5: "
+        "communities 'Louvain or Leiden, seeded', so that a report is reproducible).",
+    )
+    gap_missing_category_share: float = Field(
+        0.5, ge=0, lt=1,
+        description="A reference category is missing from a territory when no actor of it "
+        "lies in the territory and more than this share of the territory's firms have none "
+        "within d (issue 5: 'absent ... from within d of most of its firms'; most = more than "
+        "half).",
+    )
+    gap_unserved_high_share: float = Field(
+        0.25, gt=0, le=1,
+        description="An unserved area is a 'high' severity gap from this share of unserved "
+        "firms (project convention: one firm in four beyond the sight of any front-line "
+        "actor; seed 001 proximity principle).",
+    )
+    gap_unserved_medium_share: float = Field(
+        0.10, gt=0, le=1,
+        description="...and a 'medium' one from this share (project convention: one firm in "
+        "ten); below it, 'low'.",
+    )
+    tie_max_distance_km: float = Field(
+        80.0, gt=0,
+        description="Largest distance between two actors for a recommended new tie (issue 5: "
+        "'within a distance set in the settings'); project convention: partners meet in "
+        "person, and 80 km in straight line (about an hour's drive) keeps a tie local while "
+        "letting the actors of a département's seat reach the nearest métropole (Auch - "
+        "Toulouse 70 km, Carcassonne - Toulouse 78 km).",
+    )
+    tie_weight_components: float = Field(
+        1.0, ge=0,
+        description="Score points of a recommended tie per connected component it removes "
+        "(issue 5: 'fewer components'; project convention, see docs/network.md).",
+    )
+    tie_weight_efficiency: float = Field(
+        1.0, ge=0,
+        description="Score points per 1 % relative gain in global efficiency of the actor "
+        "graph (Latora & Marchiori 2001; issue 5; project convention).",
+    )
+    tie_weight_firms: float = Field(
+        1.0, ge=0,
+        description="Score points per percentage point of active firms newly within two "
+        "steps of a front-line actor (issue 5; project convention).",
+    )
+    relay_category: str = Field(
+        "cci",
+        description="Category of a new front-line relay in plans and what-if scenarios when "
+        "none is given (seed 001: the CCI's international service is the local node that "
+        "connects SMEs to the global network).",
+    )
+    groupement_weight_sectors: float = Field(
+        0.5, ge=0,
+        description="Weight of sector complementarity in the export-group synergy score "
+        "(issue 5: 'complementary sectors'; related variety, Frenken, Van Oort & Verburg "
+        "2007: same NAF division, different class). Relative to groupement_weight_markets.",
+    )
+    groupement_weight_markets: float = Field(
+        0.5, ge=0,
+        description="Weight of shared export markets in the export-group synergy score "
+        "(issue 5: 'shared markets'; seed 001: one export manager prospects the same "
+        "countries for the group).",
+    )
+    groupement_candidates_per_firm: int = Field(
+        40, ge=2,
+        description="Nearest eligible firms examined when a group is built around a firm "
+        "(bounds the search; project convention, large enough that the synergy score rather "
+        "than the bound decides in the demo).",
+    )
+    survey_likert_scale: tuple[int, int] = Field(
+        (1, 5),
+        description="Lowest and highest answer of the Likert items of a survey file "
+        "(ecosystem.survey; five-point scale, the usual one of territorial surveys). Seed 001: "
+        "Dynamique and Directionalité need 'des enquêtes en profondeur'.",
+    )
     potential: PotentialScoreSettings = Field(
         default_factory=PotentialScoreSettings,
         description="Weights and tables of the export-potential score of unserved firms "
@@ -562,6 +684,48 @@ class Settings(BaseModel):
         if any(w < 0 for _, w in value):
             raise ValueError("e2sfca_bands_km weights must be non-negative")
         return tuple((float(b), float(w)) for b, w in value)
+
+    @field_validator("imi_weights")
+    @classmethod
+    def _imi_weights(cls, value: dict[str, float]) -> dict[str, float]:
+        expected = {"density", "diversity", "dynamism", "governance", "accessibility"}
+        if set(value) != expected:
+            raise ValueError(f"imi_weights needs exactly the dimensions {sorted(expected)}; "
+                             f"got {sorted(value)}")
+        if any(w < 0 for w in value.values()) or sum(value.values()) <= 0:
+            raise ValueError("imi_weights must be non-negative with a positive sum")
+        return {k: float(v) for k, v in value.items()}
+
+    @field_validator("imi_normalisation")
+    @classmethod
+    def _imi_normalisation(cls, value: str) -> str:
+        if value not in ("minmax", "zscore", "rank"):
+            raise ValueError(f"imi_normalisation must be minmax, zscore or rank; got {value!r}")
+        return value
+
+    @field_validator("imi_mc_normalisations")
+    @classmethod
+    def _imi_mc_normalisations(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [v for v in value if v not in ("minmax", "zscore", "rank")]
+        if not value or bad:
+            raise ValueError("imi_mc_normalisations needs methods among minmax, zscore, rank; "
+                             f"got {list(value)}")
+        return tuple(value)
+
+    @field_validator("survey_likert_scale")
+    @classmethod
+    def _likert(cls, value: tuple[int, int]) -> tuple[int, int]:
+        if value[0] >= value[1]:
+            raise ValueError("survey_likert_scale needs (lowest, highest) with lowest < highest")
+        return (int(value[0]), int(value[1]))
+
+    @field_validator("relay_category")
+    @classmethod
+    def _known_relay_category(cls, value: str) -> str:
+        if value not in CATEGORIES:
+            raise ValueError(f"unknown actor category {value!r}; expected one of "
+                             f"{list(CATEGORIES)}")
+        return value
 
     @field_validator("unserved_categories")
     @classmethod

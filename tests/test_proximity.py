@@ -47,11 +47,9 @@ def make_firms(rows: list[dict]) -> gpd.GeoDataFrame:
         "stage": "local", "posture": "reactive", "export_share": 0.0, "iso": "",
         "created": 2000, "year": YEAR, "diffusible": True,
     }
-    for col, value in defaults.items():
+    for col, value in defaults.items():  # missing values given explicitly stay missing
         if col not in df:
             df[col] = value
-        elif not isinstance(value, list) and col != "diffusible":
-            df[col] = df[col].where(df[col].notna(), value)
     df["employees"] = df["employees"].astype("Int64")
     df["created"] = df["created"].astype("Int64")
     geom = gpd.points_from_xy(X0 + df.pop("x"), Y0 + df.pop("y"))
@@ -136,8 +134,10 @@ def brute_nearest(fx: float, fy: float, actors: gpd.GeoDataFrame, year: int, cat
 # ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("seed", [1, 2])
-def test_nearest_actors_match_brute_force(seed):
+@pytest.mark.parametrize(("seed", "threads"), [(1, False), (2, True)])
+def test_nearest_actors_match_brute_force(monkeypatch, seed, threads):
+    if threads:  # categories searched in parallel even for a small registry
+        monkeypatch.setattr(proximity, "_THREADS_MIN_POINTS", 0)
     firms, actors = random_world(seed)
     cats = ["cci", "cce", "bank"]
     table = proximity.nearest_actors(firms, actors, YEAR, cats)

@@ -1,0 +1,622 @@
+"""Indicators of the *milieu internationalisant* by territory and year.
+
+:func:`compute_indicators` reads a registry and returns one row per territory of
+a level (commune, EPCI, département, région) that holds at least one active firm
+or active actor in the year, with ``code``, ``name``, ``level``, ``year`` and
+every indicator of :mod:`ecosystem.catalogue` (the four D, proximity and
+infrastructure, the composite index ``imi`` with its rank and rank
+uncertainty). With ``compare_year`` each indicator ``x`` is followed by
+``x_compare`` (its value in that year) and ``x_change`` (``x − x_compare``).
+
+:func:`territory_indicators` does the same on layers already in memory (the
+registry's GeoDataFrames), for scripts and the benchmark.
+
+Definitions: see the catalogue (``docs/indicators.md``). Firms and actors count
+in the territory of their own ``commune`` (its EPCI, département, région);
+distances come from :mod:`ecosystem.proximity` and :mod:`ecosystem.accessibility`
+(straight lines in EPSG:2154 times the detour factor), the actor graph and its
+metrics from :mod:`ecosystem.network`.
+
+Examples
+--------
+>>> best_iso_weight(pd.Series(["9002|14001", "", "9003", "9001|9002"])).tolist()
+[0.75, 0.0, 0.5, 1.0]
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
+
+from . import accessibility, catalogue, composite, proximity
+from ._errors import EmptyDataError
+from .activity import active_actors, active_firms, active_relations, is_exporting
+from .registry import Registry
+from .schema import TERRITORY_LEVELS
+from .settings import REFERENCE_CATEGORIES, get_settings, iso_weight
+from .survey import SURVEY_DIMENSIONS, stored_survey, survey_scores
+
+__all__ = [
+    "KEY_COLUMNS",
+    "compute_indicators",
+    "write_indicators",
+    "export_indicators",
+    "territory_indicators",
+    "compare",
+    "best_iso_weight",
+    "nearest_step",
+    "coordinators",
+]
+
+#: Identification columns of the indicator table.
+KEY_COLUMNS: tuple[str, ...] = ("code", "name", "level", "year")
+
+_INFRA_KINDS = {"airport": "airport_km_median", "port": "port_km_median",
+                "road_node": "road_km_median", "rail_node": "rail_km_median"}
+
+
+# ---------------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------------
+
+
+def _check_level(level: str) -> str:
+    if level not in TERRITORY_LEVELS:
+        raise ValueError(f"unknown level {level!r}; expected one of {list(TERRITORY_LEVELS)}")
+    return level
+
+
+def best_iso_weight(iso: pd.Series) -> pd.Series:
+    """Weight of each firm's best ISO certificate (``settings.iso_weight``; none: 0).
+
+    ``iso`` holds ``|``-separated standards (``9001|14001``). Each distinct string is
+    weighed once, so a million firms cost a dictionary lookup each.
+    """
+    inverse, uniq = pd.factorize(iso.astype("str").fillna(""))
+    weights = np.zeros(len(uniq))
+    for k, value in enumerate(uniq):
+        parts = [p.strip() for p in str(value).split("|") if p.strip()]
+        weights[k] = max((iso_weight(p) for p in parts), default=0.0)
+    return pd.Series(weights[inverse], index=iso.index, dtype=float)
+
+
+def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Factorised territory codes: (code number of each row, -1 when missing; the codes)."""
+    numbers, uniques = pd.factorize(values.astype("str"), use_na_sentinel=True)
+    return numbers, np.asarray(uniques, dtype=object)
+
+
+def _positions(values: pd.Series, index: pd.Index) -> np.ndarray:
+    """Position of each row's code in ``index`` (-1 when absent, empty or missing)."""
+    numbers, uniques = _codes(values)
+    where = index.get_indexer(pd.Index(uniques, dtype=object)) if len(uniques) else \
+        np.zeros(0, dtype=np.intp)
+    return np.where(numbers >= 0, where[np.maximum(numbers, 0)] if len(where) else -1, -1)
+
+
+def _count(pos: np.ndarray, n: int, weights: np.ndarray | None = None) -> np.ndarray:
+    ok = pos >= 0
+    w = None if weights is None else np.asarray(weights, dtype=float)[ok]
+    return np.bincount(pos[ok], weights=w, minlength=n)
+
+
+def _ratio(num: np.ndarray, den: np.ndarray, scale: float = 1.0) -> np.ndarray:
+    out = np.full(len(num), np.nan)
+    np.divide(scale * np.asarray(num, dtype=float), den, out=out, where=np.asarray(den) > 0)
+    return out
+
+
+def _mean_by(pos: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Mean of ``values`` by territory position, NaN values skipped."""
+    values = np.asarray(values, dtype=float)
+    ok = (pos >= 0) & ~np.isnan(values)
+    total = np.bincount(pos[ok], weights=values[ok], minlength=n)
+    count = np.bincount(pos[ok], minlength=n)
+    return _ratio(total, count)
+
+
+def _median_by(pos: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    values = np.asarray(values, dtype=float)
+    ok = (pos >= 0) & ~np.isnan(values)
+    out = np.full(n, np.nan)
+    if ok.any():
+        med = pd.Series(values[ok]).groupby(pos[ok]).median()
+        out[med.index.to_numpy()] = med.to_numpy()
+    return out
+
+
+def _present_categories(live_actors: pd.DataFrame, wanted: Sequence[str]) -> list[str]:
+    present = set(live_actors["category"].astype(str))
+    return [c for c in wanted if c in present]
+
+
+def nearest_step(
+    firms: gpd.GeoDataFrame, actors: gpd.GeoDataFrame, year: int
+) -> pd.DataFrame | None:
+    """The nearest-actor step of the indicators: :func:`proximity.nearest_actors` for the
+    front-line categories that have an active actor (and, as that function always
+    does, the reference categories).
+
+    Returns None when no actor of the front line nor of the reference set is active.
+    """
+    s = get_settings()
+    live_actors = active_actors(actors, year)
+    wanted = list(dict.fromkeys([*s.unserved_categories, *REFERENCE_CATEGORIES]))
+    cats = _present_categories(live_actors, s.unserved_categories) or _present_categories(
+        live_actors, wanted)
+    if not cats:
+        return None
+    return proximity.nearest_actors(firms, actors, year, cats)
+
+
+def _evenness(pos: np.ndarray, categories: pd.Series, n: int) -> np.ndarray:
+    """Pielou's J of actor categories by territory (NaN with fewer than 2 categories)."""
+    out = np.full(n, np.nan)
+    ok = pos >= 0
+    if not ok.any():
+        return out
+    table = pd.crosstab(pos[ok], categories.to_numpy(dtype=object)[ok])
+    counts = table.to_numpy(dtype=float)
+    totals = counts.sum(axis=1, keepdims=True)
+    p = counts / totals
+    with np.errstate(divide="ignore", invalid="ignore"):
+        h = -np.where(p > 0, p * np.log(p), 0.0).sum(axis=1)
+    s_present = (counts > 0).sum(axis=1)
+    j = np.full(len(table), np.nan)
+    many = s_present >= 2
+    j[many] = h[many] / np.log(s_present[many])
+    out[table.index.to_numpy()] = j
+    return out
+
+
+def coordinators(graph: nx.Graph, actors: pd.DataFrame) -> set[str]:
+    """Ids of the coordinators: actors whose betweenness in their région's actor graph is
+    in the top ``settings.coordinator_top_share`` and who are tied to at least
+    ``settings.coordinator_min_categories`` categories.
+
+    "Top 5 %" of a région with ``n`` active actors: a betweenness at least the
+    ``k``-th largest of the région, ``k = ceil(0.05 n)``, and above 0. The région's
+    graph keeps the ties between two actors of the région. The metrics come from one
+    call of :func:`ecosystem.network.actor_metrics` on the union of the régions'
+    graphs: a betweenness there is the one in the actor's own région up to a factor
+    common to all actors (the normalisation), which changes neither the order nor the
+    sign that the rule reads.
+
+    Parameters
+    ----------
+    graph : networkx.Graph
+        :func:`ecosystem.network.actor_graph` of the year.
+    actors : DataFrame
+        The active actors (``id``, ``region``).
+    """
+    from . import network
+
+    s = get_settings()
+    region_of = dict(zip(actors["id"].astype(str), actors["region"].astype(str), strict=True))
+    regions = {region_of.get(str(v), "") for v in graph.nodes}
+    if len(regions) <= 1:
+        regional = graph
+    else:
+        regional = nx.Graph()
+        regional.add_nodes_from(graph.nodes(data=True))
+        regional.add_edges_from(
+            (u, v, d) for u, v, d in graph.edges(data=True)
+            if region_of.get(str(u), "") == region_of.get(str(v), ""))
+    metrics = network.actor_metrics(regional)
+    if not len(metrics):
+        return set()
+    ids = metrics.index.astype(str).to_numpy(dtype=object)
+    region = np.array([region_of.get(i, "") for i in ids], dtype=object)
+    b = metrics["betweenness"].astype(float).to_numpy()
+    tied = metrics["n_tied_categories"].astype(float).to_numpy()
+    out: set[str] = set()
+    for r in sorted(set(region.tolist())):
+        sel = region == r
+        k = max(1, math.ceil(s.coordinator_top_share * int(sel.sum())))
+        threshold = np.sort(b[sel])[::-1][k - 1]
+        keep = sel & (b >= threshold) & (b > 0) & (tied >= s.coordinator_min_categories)
+        out |= set(ids[keep].tolist())
+    return out
+
+
+# ---------------------------------------------------------------------------
+# the computation on layers in memory
+# ---------------------------------------------------------------------------
+
+
+def territory_indicators(
+    firms: gpd.GeoDataFrame,
+    actors: gpd.GeoDataFrame,
+    relations: pd.DataFrame | None,
+    year: int,
+    level: str,
+    *,
+    territories: pd.DataFrame | None = None,
+    infrastructure: gpd.GeoDataFrame | None = None,
+    broadband: pd.DataFrame | None = None,
+    history: pd.DataFrame | None = None,
+    survey: pd.DataFrame | None = None,
+    with_composite: bool = True,
+) -> pd.DataFrame:
+    """Every indicator of the catalogue for the territories of ``level`` in ``year``.
+
+    Parameters
+    ----------
+    firms : GeoDataFrame
+        Firm observations (those of ``year`` are used; others are ignored).
+    actors : GeoDataFrame
+        The ``actors`` layer (activity in ``year`` is applied here).
+    relations : DataFrame or None
+        The ``relations`` layer (all years; activity is applied here).
+    year : int
+    level : {"commune", "epci", "departement", "region"}
+    territories : DataFrame, optional
+        Territories of ``level`` (``code``, ``name``, ``area_km2``); without it names
+        are blank and ``actors_per_1000_km2`` is empty.
+    infrastructure : GeoDataFrame, optional
+        The ``infrastructure`` layer; without it the distance medians are empty.
+    broadband : DataFrame, optional
+        The ``broadband`` layer.
+    history : DataFrame, optional
+        Firm observations of every year (at least ``firm_id``, ``year``, ``stage``,
+        ``created``, ``export_share`` and the ``level`` column): previous year for
+        ``exporter_growth``, early observations for ``born_global_count``. Default:
+        ``firms``.
+    survey : DataFrame, optional
+        A validated survey (:func:`ecosystem.survey.read_survey`).
+    with_composite : bool
+        Add the composite columns (``imi``...).
+
+    Returns
+    -------
+    DataFrame
+        One row per territory holding an active firm or actor, sorted by code:
+        :data:`KEY_COLUMNS` then the catalogue's indicators in catalogue order.
+    """
+    _check_level(level)
+    s = get_settings()
+    live = active_firms(firms, year)
+    if not isinstance(live.index, pd.RangeIndex) or live.index.start != 0:
+        live = live.reset_index(drop=True)
+    live_actors = active_actors(actors, year).reset_index(drop=True)
+    live_actors = live_actors.assign(id=live_actors["id"].astype(str))
+    present = set(_codes(live[level])[1].tolist()) | set(_codes(live_actors[level])[1].tolist())
+    codes = sorted(c for c in present if isinstance(c, str) and c.strip())
+    index = pd.Index(codes, dtype=object, name="code")
+    n = len(index)
+    fpos = _positions(live[level], index)
+    apos = _positions(live_actors[level], index)
+    cols: dict[str, np.ndarray] = {}
+
+    # -- context and density ----------------------------------------------------------
+    exporting = is_exporting(live).to_numpy(dtype=bool) if len(live) else np.zeros(0, bool)
+    n_firms = _count(fpos, n)
+    n_exp = _count(fpos, n, exporting)
+    n_act = _count(apos, n)
+    cols["n_firms"] = n_firms
+    cols["n_exporters"] = n_exp
+    cols["n_actors"] = n_act
+    area = np.full(n, np.nan)
+    names = np.full(n, "", dtype=object)
+    if territories is not None and len(territories):
+        terr = territories
+        if "level" in terr.columns:
+            terr = terr[terr["level"].astype(str) == level]
+        terr = terr.assign(code=terr["code"].astype(str)).drop_duplicates("code")
+        terr = terr.set_index("code")
+        area = pd.to_numeric(terr["area_km2"].reindex(index), errors="coerce").to_numpy(float)
+        names = terr["name"].reindex(index).fillna("").astype(str).to_numpy(dtype=object)
+    cols["actors_per_100_exporters"] = _ratio(n_act, n_exp, 100.0)
+    cols["actors_per_1000_km2"] = _ratio(n_act, area, 1000.0)
+    cols["exporters_per_1000_firms"] = _ratio(n_exp, n_firms, 1000.0)
+    iso_w = best_iso_weight(live["iso"]).to_numpy() if "iso" in live else np.zeros(len(live))
+    cols["iso_density"] = _ratio(_count(fpos, n, iso_w), n_firms, 100.0)
+
+    # -- diversity ------------------------------------------------------------------------
+    n_ref = len(REFERENCE_CATEGORIES)
+    ref_actor = live_actors["category"].astype(str).isin(REFERENCE_CATEGORIES).to_numpy()
+    covered: np.ndarray = np.zeros(n)
+    if ref_actor.any():
+        pairs = pd.DataFrame({"pos": apos[ref_actor],
+                              "cat": live_actors["category"].astype(str).to_numpy()[ref_actor]})
+        pairs = pairs[pairs["pos"] >= 0].drop_duplicates()
+        covered = np.bincount(pairs["pos"].to_numpy(), minlength=n).astype(float)
+    cols["category_coverage"] = np.where(n_act > 0, covered / n_ref, np.nan)
+
+    near = nearest_step(live, actors, year) if len(live) else None
+    if near is not None:
+        reach = near["n_reference_categories_within_d"].to_numpy(dtype=float) / n_ref
+        front = [f"{c}_km" for c in s.unserved_categories if f"{c}_km" in near.columns]
+        km = near[front].to_numpy(dtype=float) if front else np.full((len(live), 1), np.nan)
+        with np.errstate(invalid="ignore"):
+            nearest_front = np.where(np.isnan(km).all(axis=1), np.inf,
+                                     np.nanmin(np.where(np.isnan(km), np.inf, km), axis=1))
+        unserved = nearest_front > s.unserved_distance_km
+    else:
+        reach = np.zeros(len(live))
+        unserved = np.ones(len(live), dtype=bool)
+    cols["category_reach"] = _mean_by(fpos, reach, n)
+    cols["category_evenness"] = _evenness(apos, live_actors["category"].astype(str), n)
+
+    # -- dynamism -------------------------------------------------------------------------
+    hist = live if history is None else history
+    hist_year = pd.to_numeric(hist["year"]).to_numpy()
+    prev = hist.loc[hist_year == year - 1]
+    if len(prev):
+        prev_pos = _positions(prev[level], index)
+        prev_exp = _count(prev_pos, n, is_exporting(prev).to_numpy(dtype=bool))
+        cols["exporter_growth"] = _ratio(n_exp - prev_exp, prev_exp)
+    else:
+        cols["exporter_growth"] = np.full(n, np.nan)
+
+    new_ties = np.zeros(n)
+    if relations is not None and len(relations):
+        # only ties starting this year can be new: check the activity of those alone,
+        # against the few firms they name (not against every firm of the year)
+        fresh = relations[pd.to_numeric(relations["year"]).to_numpy() == year]
+        named = set(fresh["source"].astype(str)) | set(fresh["target"].astype(str))
+        named_firms = live.loc[live["firm_id"].astype(str).isin(named), ["firm_id", "year"]]
+        fresh = active_relations(fresh, year, actors, named_firms)
+        pos_of = pd.Series(apos, index=live_actors["id"].to_numpy())
+        ends = []
+        for end in ("source", "target"):
+            is_actor = fresh[f"{end}_type"].astype(str).eq("actor").to_numpy()
+            p = pos_of.reindex(fresh[end].astype(str).to_numpy()).fillna(-1).to_numpy(int)
+            ends.append(np.where(is_actor, p, -1))
+        src, tgt = ends
+        new_ties = _count(src, n) + _count(np.where(tgt == src, -1, tgt), n)
+    cols["new_ties"] = new_ties
+    cols["new_ties_per_actor"] = _ratio(new_ties, n_act)
+    posture = live["posture"].astype("str").fillna("").to_numpy(dtype=object) \
+        if "posture" in live else np.full(len(live), "", dtype=object)
+    cols["proactive_share"] = _ratio(_count(fpos, n, exporting & (posture == "proactive")),
+                                     n_exp)
+    if len(live) and {"created", "export_share"} <= set(hist.columns):
+        born = proximity.born_global_mask(live, hist, year).to_numpy(dtype=bool)
+    else:
+        born = np.zeros(len(live), dtype=bool)
+    cols["born_global_count"] = _count(fpos, n, born)
+    cols["born_global_per_1000_firms"] = _ratio(cols["born_global_count"], n_firms, 1000.0)
+    if "groupement" in live:
+        grp = live["groupement"].astype("str").fillna("").str.strip().ne("").to_numpy(bool)
+    else:
+        grp = np.zeros(len(live), dtype=bool)
+    cols["groupement_members"] = _count(fpos, n, grp)
+    cols["groupement_share"] = _ratio(cols["groupement_members"], n_firms)
+    scores = survey_scores(survey, level, year).reindex(index)
+    for col in SURVEY_DIMENSIONS.values():
+        cols[col] = scores[col].to_numpy(dtype=float)
+
+    # -- governance ---------------------------------------------------------------------
+    from . import network
+
+    graph = network.actor_graph(
+        actors, relations if relations is not None else pd.DataFrame(), year)
+    # the graph of each territory: its actors and the ties between two of them
+    node_pos = {a: k for k, a in enumerate(live_actors["id"])}
+    edges = np.array([(node_pos[str(u)], node_pos[str(v)]) for u, v in graph.edges()
+                      if str(u) in node_pos and str(v) in node_pos], dtype=np.int64)
+    edges = edges.reshape(-1, 2)
+    same = apos[edges[:, 0]] == apos[edges[:, 1]]
+    local = edges[same & (apos[edges[:, 0]] >= 0)]
+    m = len(live_actors)
+    n_edges = _count(apos[local[:, 0]], n) if len(local) else np.zeros(n)
+    adjacency = sparse.coo_array((np.ones(len(local)), (local[:, 0], local[:, 1])),
+                                 shape=(m, m))
+    _, labels = connected_components(adjacency, directed=False)
+    comp = pd.DataFrame({"pos": apos, "label": labels})
+    comp = comp[comp["pos"] >= 0]
+    largest = np.zeros(n)
+    if len(comp):
+        sizes = comp.groupby(["pos", "label"]).size().groupby(level=0).max()
+        largest[sizes.index.to_numpy()] = sizes.to_numpy()
+    cols["network_cohesion"] = _ratio(largest, n_act)
+    cols["coordination_density"] = _ratio(n_edges, n_act * (n_act - 1) / 2.0)
+    coord_ids = coordinators(graph, live_actors) if m else set()
+    is_coord = live_actors["id"].isin(coord_ids).to_numpy(dtype=bool)
+    cols["has_coordinator"] = _count(apos, n, is_coord) > 0
+    links = live_actors["international_links"].fillna(False).astype(bool).to_numpy() \
+        if "international_links" in live_actors else np.zeros(m, dtype=bool)
+    cols["external_openness"] = _ratio(_count(apos, n, links), n_act)
+
+    # -- proximity and infrastructure ---------------------------------------------------
+    cols["unserved_share"] = _ratio(_count(fpos, n, unserved), n_firms)
+    front_present = _present_categories(live_actors, s.unserved_categories)
+    if len(live) and front_present:
+        acc = accessibility.firm_accessibility(live, actors, year, front_present)
+        cols["access_2sfca_mean"] = _mean_by(fpos, acc["access_2sfca"].to_numpy(float), n)
+    else:
+        cols["access_2sfca_mean"] = np.where(n_firms > 0, 0.0, np.nan)
+    infra_cols = {c: np.full(n, np.nan) for c in _INFRA_KINDS.values()}
+    ftth = np.full(n, np.nan)
+    have_infra = infrastructure is not None and len(infrastructure) > 0
+    have_bb = broadband is not None and len(broadband) > 0
+    if len(live) and (have_infra or have_bb):
+        infra = infrastructure if have_infra else gpd.GeoDataFrame(
+            {"id": [], "kind": [], "iata": []}, geometry=[], crs=live.crs)
+        table = proximity.infrastructure_access(
+            live, infra, year, broadband if have_bb else None,
+            kinds=tuple(_INFRA_KINDS))
+        for kind, col in _INFRA_KINDS.items():
+            infra_cols[col] = _median_by(fpos, table[f"{kind}_km"].to_numpy(float), n)
+        if have_bb:
+            ftth = _mean_by(fpos, table["ftth_share"].to_numpy(float), n)
+    cols.update(infra_cols)
+    cols["broadband_ftth_share"] = ftth
+
+    out = pd.DataFrame({"code": index.to_numpy(dtype=object), "name": names,
+                        "level": level, "year": np.full(n, year, dtype=np.int64)})
+    for ind in catalogue.INDICATORS:
+        if ind.dimension == "composite":
+            continue
+        values = cols[ind.name]
+        if ind.dtype == "int":
+            out[ind.name] = np.asarray(values).round().astype(np.int64)
+        elif ind.dtype == "bool":
+            out[ind.name] = np.asarray(values, dtype=bool)
+        else:
+            out[ind.name] = np.asarray(values, dtype=float)
+    if with_composite:
+        out = pd.concat([out, composite.imi(out)], axis=1)
+    return out[[*KEY_COLUMNS, *(c for c in catalogue.names() if c in out.columns)]]
+
+
+# ---------------------------------------------------------------------------
+# comparison and the registry entry point
+# ---------------------------------------------------------------------------
+
+
+def compare(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
+    """Each indicator ``x`` of ``current`` followed by ``x_compare`` (its value in
+    ``previous``, matched by ``code``; empty when the territory is absent there) and
+    ``x_change`` (``x − x_compare``; booleans count as 0/1). Adds ``compare_year``.
+    """
+    prev_year = int(previous["year"].iloc[0]) if len(previous) else pd.NA
+    other = previous.set_index("code")
+    out = current[list(KEY_COLUMNS)].copy()
+    out["compare_year"] = pd.array([prev_year] * len(current), dtype="Int64")
+    codes = current["code"].to_numpy(dtype=object)
+    for name in catalogue.names():
+        if name not in current.columns:
+            continue
+        ind = catalogue.get(name)
+        cur = current[name]
+        before = other[name].reindex(codes) if name in other.columns else \
+            pd.Series(np.nan, index=codes)
+        before.index = current.index
+        out[name] = cur
+        if ind.dtype == "int":
+            out[f"{name}_compare"] = before.astype("Int64")
+            out[f"{name}_change"] = cur.astype("Int64") - before.astype("Int64")
+        elif ind.dtype == "bool":
+            out[f"{name}_compare"] = before.astype("boolean")
+            out[f"{name}_change"] = cur.astype("Int64") - before.astype("boolean").astype(
+                "Int64")
+        else:
+            out[f"{name}_compare"] = before.astype(float)
+            out[f"{name}_change"] = cur.astype(float) - before.astype(float)
+    return out
+
+
+def _history(registry: Registry, level: str) -> pd.DataFrame:
+    columns = ["firm_id", "year", "stage", "created", "export_share", level]
+    return registry.read("firms", columns=list(dict.fromkeys(columns)))
+
+
+def _one_year(registry: Registry, level: str, year: int, layers: dict) -> pd.DataFrame:
+    return territory_indicators(
+        registry.firms(year), layers["actors"], layers["relations"], year, level,
+        territories=layers["territories"], infrastructure=layers["infrastructure"],
+        broadband=layers["broadband"], history=layers["history"], survey=layers["survey"],
+    )
+
+
+def compute_indicators(
+    registry: Registry,
+    level: str,
+    year: int,
+    compare_year: int | None = None,
+    *,
+    with_geometry: bool = False,
+) -> pd.DataFrame:
+    """The indicator table of a registry for one level and year.
+
+    Parameters
+    ----------
+    registry : Registry
+    level : {"commune", "epci", "departement", "region"}
+    year : int
+        Observation year of the firms, activity year of actors and ties.
+    compare_year : int, optional
+        Adds, after each indicator ``x``, ``x_compare`` (value in ``compare_year``)
+        and ``x_change`` (difference), plus a ``compare_year`` column.
+    with_geometry : bool
+        Return a GeoDataFrame with each territory's boundary (EPSG:2154), for
+        GeoPackage or GeoJSON output.
+
+    Returns
+    -------
+    DataFrame or GeoDataFrame
+        One row per territory of ``level`` holding at least one active firm or
+        actor in ``year``, sorted by code; columns ``code``, ``name``, ``level``,
+        ``year`` then the catalogue's indicators (:mod:`ecosystem.catalogue`).
+
+    Raises
+    ------
+    ValueError
+        Unknown level.
+    EmptyDataError
+        The registry has firm observations but none for ``year`` (or
+        ``compare_year``), or has neither firm nor actor that year.
+    """
+    _check_level(level)
+    years = registry.years()
+    for y in (year, compare_year):
+        if y is not None and years and y not in years:
+            raise EmptyDataError(
+                f"the registry has no firm observation for {y}; its years are "
+                f"{', '.join(map(str, years))}")
+    layers = {
+        "actors": registry.actors(),
+        "relations": registry.relations(),
+        "territories": registry.territories(level),
+        "infrastructure": registry.infrastructure(),
+        "broadband": registry.read("broadband"),
+        "history": _history(registry, level),
+        "survey": stored_survey(registry),
+    }
+    table = _one_year(registry, level, year, layers)
+    if not len(table):
+        raise EmptyDataError(f"no active firm nor actor in {year}: nothing to measure")
+    if compare_year is not None:
+        table = compare(table, _one_year(registry, level, compare_year, layers))
+    if with_geometry:
+        terr = layers["territories"][["code", "geometry"]].drop_duplicates("code")
+        geo = terr.set_index("code").geometry.reindex(table["code"].to_numpy())
+        table = gpd.GeoDataFrame(table, geometry=geo.to_numpy(), crs=terr.crs)
+    return table
+
+
+def write_indicators(frame: pd.DataFrame, fmt: str | None, out: str | os.PathLike[str],
+                     dialect: str = "fr") -> Path:
+    """Write an indicator table (csv, xlsx, json, geojson or gpkg), atomically.
+
+    A thin wrapper on :func:`ecosystem.export.write_table`; the layer (or sheet) is
+    named ``indicators_<level>_<year>``. GeoJSON and GeoPackage need the table of
+    ``compute_indicators(..., with_geometry=True)`` to carry the boundaries.
+    """
+    from .export import write_table
+
+    layer = "indicators"
+    if len(frame) and {"level", "year"} <= set(frame.columns):
+        layer = f"indicators_{frame['level'].iloc[0]}_{int(frame['year'].iloc[0])}"
+    return write_table(frame, out, fmt=fmt, layer=layer, dialect=dialect)
+
+
+def export_indicators(
+    registry: Registry,
+    level: str,
+    year: int,
+    out: str | os.PathLike[str],
+    fmt: str | None = None,
+    compare_year: int | None = None,
+    dialect: str = "fr",
+) -> Path:
+    """Compute the indicator table and write it: what ``ecosystem indicators`` does.
+
+    ``fmt`` (default: the extension of ``out``) among csv, xlsx, json, geojson, gpkg;
+    the spatial formats get each territory's boundary.
+    """
+    fmt = (fmt or Path(out).suffix.lstrip(".")).lower()
+    frame = compute_indicators(registry, level, year, compare_year,
+                               with_geometry=fmt in ("gpkg", "geojson"))
+    return write_indicators(frame, fmt, out, dialect=dialect)

@@ -72,7 +72,75 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("info", help="counts by layer, year and département")
     _registry_arg(p)
     p.add_argument("--json", action="store_true", help="print as JSON")
+
+    p = sub.add_parser("unserved", help="SMEs with no front-line actor within d, ranked by "
+                       "export potential")
+    _registry_arg(p)
+    p.add_argument("--year", type=int, required=True)
+    _proximity_args(p)
+    p.add_argument("--exporting-only", action="store_true", help="only exporting firms")
+    p.add_argument("--out", required=True, help="output file (.csv or .xlsx)")
+
+    p = sub.add_parser("access", help="capacity-aware accessibility of support (2SFCA, E2SFCA)")
+    _registry_arg(p)
+    p.add_argument("--year", type=int, required=True)
+    _proximity_args(p)
+    p.add_argument("--demand", choices=["firms", "employees"], default="firms",
+                   help="demand of a firm: 1 (default) or its headcount")
+    p.add_argument("--level", choices=["commune", "epci", "departement", "region"],
+                   help="write the mean per territory of this level instead of one row per firm")
+    p.add_argument("--out", required=True, help="output file (.csv or .xlsx)")
+
+    p = sub.add_parser("catchments", help="catchment and load of each front-line actor")
+    _registry_arg(p)
+    p.add_argument("--year", type=int, required=True)
+    _proximity_args(p)
+    p.add_argument("--out", required=True, help="output file (.csv, .xlsx, .geojson, .gpkg)")
+
+    p = sub.add_parser("infrastructure-access", help="distance of each firm to the nearest "
+                       "airport, port, road and rail node; broadband share")
+    _registry_arg(p)
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--detour-factor", type=float)
+    p.add_argument("--level", choices=["commune", "epci", "departement", "region"],
+                   help="write the medians per territory of this level")
+    p.add_argument("--out", required=True, help="output file (.csv or .xlsx)")
+
+    p = sub.add_parser("indicators", help="indicators of the milieu internationalisant by "
+                       "territory (the four D, ISO density, access, composite index)")
+    _registry_arg(p)
+    p.add_argument("--level", required=True, choices=["commune", "epci", "departement",
+                                                      "region"])
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--compare-year", type=int)
+    p.add_argument("--format", dest="fmt", choices=["csv", "xlsx", "json", "gpkg", "geojson"])
+    p.add_argument("--out", required=True)
+
+    p = sub.add_parser("import-survey", help="import a survey file (Likert scores of the "
+                       "Dynamique and Directionalité dimensions)")
+    _registry_arg(p)
+    p.add_argument("--survey", required=True)
     return parser
+
+
+def _proximity_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--distance-km", type=float, help="threshold d (default 30 km)")
+    p.add_argument("--categories", help="comma-separated actor categories (default: front "
+                   "line cci,team_france_export,cce,bpifrance,club_export)")
+    p.add_argument("--detour-factor", type=float,
+                   help="multiplier from straight line to road distance (default 1.0)")
+
+
+def _categories(value: str | None) -> list[str] | None:
+    if not value:
+        return None
+    from .settings import CATEGORIES
+
+    cats = [c.strip() for c in value.split(",") if c.strip()]
+    unknown = [c for c in cats if c not in CATEGORIES]
+    if unknown:
+        raise ValueError(f"unknown categories {unknown}; expected among {list(CATEGORIES)}")
+    return cats
 
 
 def _print_info(info: dict, as_json: bool) -> None:
@@ -138,7 +206,62 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "info":
         _print_info(_existing(args.registry).info(), args.json)
         return 0
+    if args.command in ("unserved", "access", "catchments", "infrastructure-access"):
+        return _proximity_command(args)
+    if args.command == "indicators":
+        from .indicators import export_indicators
+
+        out = export_indicators(_existing(args.registry), args.level, args.year, args.out,
+                                fmt=args.fmt, compare_year=args.compare_year)
+        print(f"Wrote {out}")
+        return 0
+    if args.command == "import-survey":
+        from .survey import import_survey
+
+        import_survey(_existing(args.registry), args.survey)
+        print(f"Imported {args.survey}")
+        return 0
     raise AssertionError(args.command)  # pragma: no cover
+
+
+def _proximity_command(args: argparse.Namespace) -> int:
+    from . import results
+    from .export import write_table
+
+    reg = _existing(args.registry)
+    _check_year(reg, args.year)
+    kw = {"detour_factor": args.detour_factor}
+    if args.command != "infrastructure-access":
+        kw.update(distance_km=args.distance_km, categories=_categories(args.categories))
+    if args.command == "unserved":
+        table = results.unserved(reg, args.year, exporting_only=args.exporting_only, **kw)
+        print(f"{len(table)} unserved firm(s) in {args.year}")
+    elif args.command == "access":
+        table = results.access(reg, args.year, demand=args.demand, **kw)
+        if args.level:
+            from .accessibility import accessibility_by_territory
+
+            table = accessibility_by_territory(table, args.level)
+    elif args.command == "catchments":
+        table = results.catchments(reg, args.year, **kw)
+    else:
+        table = results.infrastructure_access(reg, args.year, **kw)
+        if args.level:
+            from .proximity import infrastructure_by_territory
+
+            table = infrastructure_by_territory(table, args.level)
+    km = [c for c in table.columns if str(c).endswith("_km")]
+    table = table.assign(**{c: table[c].astype(float).round(2) for c in km})
+    out = write_table(table, args.out, layer=args.command.replace("-", "_"))
+    print(f"Wrote {out}")
+    return 0
+
+
+def _check_year(reg, year: int) -> None:  # type: ignore[no-untyped-def]
+    years = reg.years()
+    if year not in years:
+        raise EmptyDataError(f"no firm observed in {year} in {reg.path}; years present: "
+                             f"{', '.join(map(str, years)) or 'none'}")
 
 
 def _existing(path: str):  # type: ignore[no-untyped-def]
@@ -168,7 +291,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValidationError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except (InputFormatError, RegistryError, EmptyDataError, FileNotFoundError) as exc:
+    except (InputFormatError, RegistryError, EmptyDataError, FileNotFoundError,
+            ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

@@ -116,6 +116,42 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", dest="fmt", choices=["csv", "xlsx", "json", "gpkg", "geojson"])
     p.add_argument("--out", required=True)
 
+    p = sub.add_parser("network", help="actor network metrics, territories, governance gaps "
+                       "and a GraphML file (Gephi)")
+    _registry_arg(p)
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--out", required=True, help="output folder")
+
+    p = sub.add_parser("recommend-ties", help="ties between actors to create, ranked by gain "
+                       "(greedy, each gain recomputed)")
+    _registry_arg(p)
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--top", type=int, default=10)
+    p.add_argument("--out", required=True, help="output file (.csv or .xlsx)")
+
+    p = sub.add_parser("plan-relays", help="where to open K front-line relays to cover the "
+                       "most unserved SMEs (maximal covering location problem)")
+    _registry_arg(p)
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--sites", type=int, required=True)
+    p.add_argument("--distance-km", type=float)
+    p.add_argument("--out", required=True, help="output file (.csv or .xlsx); the firms "
+                   "covered go to F_firms.csv beside it")
+
+    p = sub.add_parser("groupements", help="candidate export groups (groupements à l'export)")
+    _registry_arg(p)
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--out", required=True, help="output file (.csv or .xlsx)")
+
+    p = sub.add_parser("what-if", help="recompute proximity, indicators and network with a "
+                       "scenario (YAML) and report before/after per territory")
+    _registry_arg(p)
+    p.add_argument("--scenario", required=True)
+    p.add_argument("--year", type=int)
+    p.add_argument("--level", choices=["commune", "epci", "departement", "region"],
+                   default="departement")
+    p.add_argument("--out", required=True, help="output file (.csv or .xlsx)")
+
     p = sub.add_parser("import-survey", help="import a survey file (Likert scores of the "
                        "Dynamique and Directionalité dimensions)")
     _registry_arg(p)
@@ -215,6 +251,8 @@ def _run(args: argparse.Namespace) -> int:
                                 fmt=args.fmt, compare_year=args.compare_year)
         print(f"Wrote {out}")
         return 0
+    if args.command in ("network", "recommend-ties", "plan-relays", "groupements", "what-if"):
+        return _network_command(args)
     if args.command == "import-survey":
         from .survey import import_survey
 
@@ -252,6 +290,35 @@ def _proximity_command(args: argparse.Namespace) -> int:
             table = infrastructure_by_territory(table, args.level)
     km = [c for c in table.columns if str(c).endswith("_km")]
     table = table.assign(**{c: table[c].astype(float).round(2) for c in km})
+    out = write_table(table, args.out, layer=args.command.replace("-", "_"))
+    print(f"Wrote {out}")
+    return 0
+
+
+def _network_command(args: argparse.Namespace) -> int:
+    from . import activation, network
+    from .export import write_table
+
+    reg = _existing(args.registry)
+    if args.year is not None:
+        _check_year(reg, args.year)
+    if args.command == "network":
+        files = network.network_report(reg, args.year, args.out)
+        for f in files.values():
+            print(f"Wrote {f}")
+        return 0
+    if args.command == "recommend-ties":
+        table = activation.recommend_ties(reg, args.year, args.top)
+    elif args.command == "plan-relays":
+        table, firms = activation.plan_relays(reg, args.year, args.sites, args.distance_km)
+        out = Path(args.out)
+        firms_out = out.with_name(out.stem + "_firms" + out.suffix)
+        write_table(firms, firms_out, layer="covered_firms")
+        print(f"Wrote {firms_out}")
+    elif args.command == "groupements":
+        table = activation.groupements(reg, args.year)
+    else:
+        table = activation.what_if(reg, args.scenario, args.year, level=args.level)
     out = write_table(table, args.out, layer=args.command.replace("-", "_"))
     print(f"Wrote {out}")
     return 0

@@ -1,0 +1,115 @@
+"""Every analysis command on a small demo registry; figures equal the Python API's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from ecosystem import Registry, proximity, results
+from ecosystem.cli import main
+from ecosystem.indicators import compute_indicators
+
+SCENARIO = Path(__file__).resolve().parents[1] / "docs" / "scenarios" / "activation-2025.yaml"
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> Registry:
+    path = tmp_path_factory.mktemp("cli") / "demo.gpkg"
+    assert main(["demo", "--out", str(path), "--firms", "1200"]) == 0
+    return Registry(path)
+
+
+def read(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, sep=";", decimal=",", dtype={"siret": str, "code": str,
+                                                          "commune": str,
+                                                          "departement": str})
+
+
+def test_unserved_matches_the_api_and_is_stored(demo, tmp_path):
+    out = tmp_path / "u.csv"
+    assert main(["unserved", "--registry", str(demo.path), "--year", "2025",
+                 "--out", str(out)]) == 0
+    cli = read(out)
+    api = proximity.unserved_firms(demo.firms(), demo.actors(), 2025)
+    assert list(cli["siret"]) == list(api["siret"])
+    assert cli["nearest_km"].to_numpy() == pytest.approx(api["nearest_km"].round(2), abs=1e-9)
+    assert cli["potential"].to_numpy() == pytest.approx(api["potential"].to_numpy())
+    stored = demo.read_result("unserved_2025")
+    assert list(stored["siret"]) == list(api["siret"])
+    assert (cli["nearest_km"] >= 30).all()  # beyond d = 30 km (rounded to 10 m)
+    out2 = tmp_path / "u2.xlsx"
+    assert main(["unserved", "--registry", str(demo.path), "--year", "2025",
+                 "--exporting-only", "--distance-km", "20", "--categories", "cci,cce",
+                 "--out", str(out2)]) == 0
+    x = pd.read_excel(out2, dtype={"siret": str})
+    api2 = results.unserved(demo, 2025, distance_km=20, categories=["cci", "cce"],
+                            exporting_only=True, store=False)
+    assert list(x["siret"]) == list(api2["siret"]) and x["exporting"].all()
+
+
+def test_access_catchments_infrastructure(demo, tmp_path):
+    r = str(demo.path)
+    assert main(["access", "--registry", r, "--year", "2025", "--out",
+                 str(tmp_path / "a.csv")]) == 0
+    a = read(tmp_path / "a.csv")
+    assert {"siret", "access_2sfca", "access_e2sfca"} <= set(a.columns)
+    assert main(["access", "--registry", r, "--year", "2025", "--level", "departement",
+                 "--out", str(tmp_path / "ad.csv")]) == 0
+    ad = read(tmp_path / "ad.csv").set_index("code")
+    by_hand = a.groupby("departement")["access_2sfca"].mean()
+    assert ad["access_2sfca"].to_numpy() == pytest.approx(by_hand.loc[ad.index].to_numpy())
+    assert main(["catchments", "--registry", r, "--year", "2025", "--out",
+                 str(tmp_path / "c.csv")]) == 0
+    c = read(tmp_path / "c.csv")
+    assert c["n_firms"].sum() == len(demo.firms(2025)) * 5  # one nearest per front category
+    assert main(["infrastructure-access", "--registry", r, "--year", "2025", "--out",
+                 str(tmp_path / "i.csv")]) == 0
+    assert "airport_km" in read(tmp_path / "i.csv").columns
+
+
+def test_indicators_command(demo, tmp_path):
+    out = tmp_path / "ind.csv"
+    assert main(["indicators", "--registry", str(demo.path), "--level", "departement",
+                 "--year", "2025", "--compare-year", "2024", "--out", str(out)]) == 0
+    cli = read(out).set_index("code")
+    api = compute_indicators(demo, "departement", 2025, compare_year=2024).set_index("code")
+    assert len(cli) == 13
+    for col in ("n_firms", "iso_density", "unserved_share", "imi", "n_exporters_change"):
+        assert cli[col].to_numpy() == pytest.approx(api.loc[cli.index, col].astype(float)
+                                                    .to_numpy(), rel=1e-9, nan_ok=True)
+
+
+def test_network_and_activation_commands(demo, tmp_path):
+    r = str(demo.path)
+    assert main(["network", "--registry", r, "--year", "2025", "--out",
+                 str(tmp_path / "net")]) == 0
+    for name in ("actors.csv", "territories.csv", "gaps.csv", "network.graphml"):
+        assert (tmp_path / "net" / name).exists()
+    assert main(["recommend-ties", "--registry", r, "--year", "2025", "--top", "3", "--out",
+                 str(tmp_path / "t.csv")]) == 0
+    assert len(read(tmp_path / "t.csv")) == 3
+    assert main(["plan-relays", "--registry", r, "--year", "2025", "--sites", "2", "--out",
+                 str(tmp_path / "r.csv")]) == 0
+    sites = read(tmp_path / "r.csv")
+    firms = read(tmp_path / "r_firms.csv")
+    assert len(sites) == 2 and len(firms) == sites["newly_covered_firms"].sum()
+    assert main(["groupements", "--registry", r, "--year", "2025", "--out",
+                 str(tmp_path / "g.csv")]) == 0
+    assert main(["what-if", "--registry", r, "--scenario", str(SCENARIO), "--out",
+                 str(tmp_path / "w.csv")]) == 0
+    w = read(tmp_path / "w.csv")
+    assert {"before", "after", "change"} <= set(w.columns)
+
+
+def test_clear_errors(demo, tmp_path, capsys):
+    r = str(demo.path)
+    assert main(["unserved", "--registry", r, "--year", "2019", "--out",
+                 str(tmp_path / "x.csv")]) == 2
+    assert "years present: 2023, 2024, 2025" in capsys.readouterr().err
+    assert main(["unserved", "--registry", r, "--year", "2025", "--categories", "cci,foo",
+                 "--out", str(tmp_path / "x.csv")]) == 2
+    assert "unknown categories" in capsys.readouterr().err
+    assert main(["info", "--registry", str(tmp_path / "none.gpkg")]) == 2
+    assert not (tmp_path / "x.csv").exists()

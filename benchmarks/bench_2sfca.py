@@ -32,23 +32,16 @@ import pandas as pd
 from access import Access, weights
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _points import france_points  # noqa: E402
 
 from ecosystem import accessibility  # noqa: E402
 from ecosystem.settings import FRONT_LINE_CATEGORIES, LAMBERT93, get_settings  # noqa: E402
 
 YEAR = 2025
 D_KM = 30.0
-XMIN, XMAX, YMIN, YMAX = 100_000.0, 1_240_000.0, 6_050_000.0, 7_110_000.0
 
-
-def france_points(rng: np.random.Generator, n: int, n_towns: int = 80) -> np.ndarray:
-    """Points clustered around random towns (70 %) plus a uniform background (30 %)."""
-    towns = np.column_stack([rng.uniform(XMIN, XMAX, n_towns), rng.uniform(YMIN, YMAX, n_towns)])
-    clustered = rng.random(n) < 0.7
-    xy = np.column_stack([rng.uniform(XMIN, XMAX, n), rng.uniform(YMIN, YMAX, n)])
-    k = int(clustered.sum())
-    xy[clustered] = towns[rng.integers(0, n_towns, k)] + rng.normal(0, 15_000, (k, 2))
-    return xy
 
 
 def synthetic(n_firms: int, n_actors: int, seed: int = 2026):

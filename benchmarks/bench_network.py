@@ -31,23 +31,16 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _points import XMIN, YMIN, france_points  # noqa: E402
 
 from ecosystem.governance import governance_gaps  # noqa: E402
 from ecosystem.network import NetworkData, analyse  # noqa: E402
 from ecosystem.settings import CATEGORIES, LAMBERT93  # noqa: E402
 
 YEAR = 2025
-XMIN, XMAX, YMIN, YMAX = 100_000.0, 1_240_000.0, 6_050_000.0, 7_110_000.0
 
-
-def france_points(rng: np.random.Generator, n: int, n_towns: int = 120) -> np.ndarray:
-    """Points clustered around random towns (70 %) plus a uniform background (30 %)."""
-    towns = np.column_stack([rng.uniform(XMIN, XMAX, n_towns), rng.uniform(YMIN, YMAX, n_towns)])
-    clustered = rng.random(n) < 0.7
-    xy = np.column_stack([rng.uniform(XMIN, XMAX, n), rng.uniform(YMIN, YMAX, n)])
-    k = int(clustered.sum())
-    xy[clustered] = towns[rng.integers(0, n_towns, k)] + rng.normal(0, 15_000, (k, 2))
-    return xy
 
 
 def codes(xy: np.ndarray) -> dict[str, np.ndarray]:
@@ -66,7 +59,7 @@ def codes(xy: np.ndarray) -> dict[str, np.ndarray]:
 def synthetic(n_actors: int, n_ties: int, n_firms: int, seed: int = 2026) -> NetworkData:
     rng = np.random.default_rng(seed)
     cats = list(CATEGORIES)
-    axy = france_points(rng, n_actors)
+    axy = france_points(rng, n_actors, n_towns=120)
     acodes = codes(axy)
     actors = gpd.GeoDataFrame(
         {
@@ -98,7 +91,7 @@ def synthetic(n_actors: int, n_ties: int, n_firms: int, seed: int = 2026) -> Net
         "year": rng.integers(2000, YEAR + 1, int(keep.sum())),
         "until": pd.array([pd.NA] * int(keep.sum()), dtype="Int64"), "weight": 1.0,
     })
-    fxy = france_points(rng, n_firms)
+    fxy = france_points(rng, n_firms, n_towns=120)
     fids = np.char.mod("%014d", 20_000_000_000_000 + np.arange(n_firms))
     firms = gpd.GeoDataFrame(
         {"firm_id": fids, "siret": fids, "siren": np.char.ljust(fids, 9),

@@ -203,8 +203,12 @@ def _print_info(info: dict, as_json: bool) -> None:
         print("  Actors by département: " + ", ".join(
             f"{k} {v}" for k, v in sorted(info["actors_by_departement"].items())))
     if info["relations_by_year"]:
-        print("  Ties by start year: " + ", ".join(
-            f"{y}: {n}" for y, n in sorted(info["relations_by_year"].items())))
+        by_year = sorted(info["relations_by_year"].items())
+        first = info["years"][0] if info["years"] else by_year[-1][0]
+        older = sum(n for y, n in by_year if y < first)
+        parts = ([f"before {first}: {older}"] if older else []) + [
+            f"{y}: {n}" for y, n in by_year if y >= first]
+        print("  Ties by start year: " + ", ".join(parts))
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -20,7 +20,7 @@ run: $(STAMP)
 	$(VENV)/bin/ecosystem demo --out demo.gpkg
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check ecosystem maps dashboard data tests benchmarks
+	$(VENV)/bin/ruff check ecosystem maps dashboard data tests benchmarks scripts
 
 test: $(STAMP) lint
 	$(VENV)/bin/pytest

@@ -152,11 +152,22 @@ def build_parser() -> argparse.ArgumentParser:
                    default="departement")
     p.add_argument("--out", required=True, help="output file (.csv or .xlsx)")
 
+    _plugin_commands(sub)
+
     p = sub.add_parser("import-survey", help="import a survey file (Likert scores of the "
                        "Dynamique and Directionalité dimensions)")
     _registry_arg(p)
     p.add_argument("--survey", required=True)
     return parser
+
+
+def _plugin_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Commands of the layers above the core (maps, dashboard), registered through the
+    ``ecosystem.commands`` entry points so that the core never imports them."""
+    from importlib.metadata import entry_points
+
+    for ep in sorted(entry_points(group="ecosystem.commands"), key=lambda e: e.name):
+        ep.load()(sub)
 
 
 def _proximity_args(p: argparse.ArgumentParser) -> None:
@@ -216,6 +227,9 @@ def _run(args: argparse.Namespace) -> int:
 
     if args.verbose:
         settings.update_settings(verbose=True)
+    handler = getattr(args, "handler", None)
+    if handler is not None:
+        return int(handler(args))
     if args.command == "demo":
         from .demo import build_demo
         from .registry import Registry

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -113,3 +114,12 @@ def test_clear_errors(demo, tmp_path, capsys):
     assert "unknown categories" in capsys.readouterr().err
     assert main(["info", "--registry", str(tmp_path / "none.gpkg")]) == 2
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_map_command_is_registered(demo, tmp_path):
+    out = tmp_path / "m.html"
+    assert main(["map", "--registry", str(demo.path), "--year", "2025", "--kind", "actors",
+                 "--out", str(out)]) == 0
+    html = out.read_text(encoding="utf-8")
+    assert "Données synthétiques" in html
+    assert not re.search(r'<(script|link)[^>]+(src|href)="(https?:)?//', html)  # offline

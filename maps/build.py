@@ -168,10 +168,25 @@ def _tie_counts(registry: Registry, year: int) -> tuple[pd.Series, pd.Series]:
     return actor_ties, ends.value_counts()
 
 
+def _catchment_loads(registry: Registry, year: int) -> pd.DataFrame:
+    """Catchment size and load of the front-line actors (stored result when present)."""
+    from ecosystem import EmptyDataError
+    from ecosystem.results import catchments, result_name
+
+    stored = registry.read_result(result_name("catchments", year))
+    if stored is None:
+        try:
+            stored = catchments(registry, year, store=False)
+        except EmptyDataError:
+            return pd.DataFrame(columns=["n_firms", "load_firms"])
+    return pd.DataFrame(stored).set_index("actor_id")[["n_firms", "load_firms"]]
+
+
 def _add_actors(m: folium.Map, registry: Registry, year: int, legend: _Legend) -> int:
     actors = registry.actors(year)
     names = _commune_names(registry)
     actor_ties, firm_ties = _tie_counts(registry, year)
+    loads = _catchment_loads(registry, year)
     geo = _wgs84(actors)
     codes = list(CATEGORIES) + sorted(set(actors["category"].astype(str)) - set(CATEGORIES))
     styles = []
@@ -194,6 +209,10 @@ def _add_actors(m: folium.Map, registry: Registry, year: int, legend: _Legend) -
             ("Liens avec des acteurs", int(actor_ties.get(aid, 0))),
             ("PME liées", int(firm_ties.get(aid, 0))),
             ("Capacité", "" if pd.isna(capacity) else _fmt(capacity, 0)),
+            ("PME du bassin (plus proche de sa catégorie)",
+             _fmt(loads.at[aid, "n_firms"], 0) if aid in loads.index else ""),
+            ("Charge (PME du bassin / capacité)",
+             _fmt(loads.at[aid, "load_firms"], 1) if aid in loads.index else ""),
         ])
         group = info.group if info else "authorities"
         by_group.setdefault(group, []).append(_feature(g, index[cat], popup))

@@ -122,4 +122,5 @@ def test_map_command_is_registered(demo, tmp_path):
                  "--out", str(out)]) == 0
     html = out.read_text(encoding="utf-8")
     assert "Données synthétiques" in html
+    assert "Charge (PME du bassin / capacit" in html  # front-line actors show their load
     assert not re.search(r'<(script|link)[^>]+(src|href)="(https?:)?//', html)  # offline

@@ -389,6 +389,52 @@ def _add_coverage(m: folium.Map, registry: Registry, year: int, legend: _Legend,
     fg.add_to(m)
     legend.section("Couverture", [("box", style.COVERED_COLOUR, labels[0]),
                                   ("box", style.UNSERVED_COLOUR, labels[1])])
+    _add_catchments(m, front, extent, cats)
+
+
+def catchment_polygons(actors: gpd.GeoDataFrame, extent: Any) -> gpd.GeoDataFrame:
+    """Catchment area of each actor: its Voronoi cell among the actors of its category.
+
+    A firm's nearest actor of a category is the one whose Voronoi cell contains it, so
+    these cells are exactly the catchments of ``ecosystem catchments`` (ties on a cell
+    edge aside), clipped to ``extent`` (EPSG:2154). Actors at the same point share a cell.
+    """
+    rows = []
+    for cat, part in actors.groupby(actors["category"].astype(str), sort=True):
+        pts = part.drop_duplicates(subset=None).geometry
+        uniq = shapely.MultiPoint(list({(p.x, p.y) for p in pts}))
+        if len(uniq.geoms) == 1:
+            cells = [extent]
+        else:
+            cells = list(shapely.voronoi_polygons(uniq, extend_to=extent.envelope).geoms)
+        for cell in cells:
+            inside = part[part.geometry.within(cell) | part.geometry.touches(cell)]
+            if inside.empty:
+                continue
+            rows.append({"category": cat, "ids": ", ".join(sorted(inside["id"].astype(str))),
+                         "names": " / ".join(sorted(inside["name"].astype(str))),
+                         "geometry": cell.intersection(extent)})
+    return gpd.GeoDataFrame(rows, columns=["category", "ids", "names", "geometry"],
+                            geometry="geometry", crs=LAMBERT93)
+
+
+def _add_catchments(m: folium.Map, front: gpd.GeoDataFrame, extent: Any,
+                    cats: Sequence[str]) -> None:
+    if front.empty or extent.is_empty:
+        return
+    cells = catchment_polygons(front, extent)
+    for i, cat in enumerate(c for c in cats if c in set(cells["category"])):
+        part = cells[cells["category"] == cat].reset_index(drop=True)
+        geo = _wgs84(part, style.SIMPLIFY_M["coverage"])
+        col = style.CATEGORY_STYLE.get(cat, style.DEFAULT_CATEGORY_STYLE)[0]
+        styles = [{"color": colour(col), "weight": 2, "fillOpacity": 0.0, "dashArray": "4 4"}]
+        label = CATEGORIES[cat].label_fr if cat in CATEGORIES else cat
+        features = [_feature(g, 0, _popup(f"Bassin : {row['names']}", [("Catégorie", label)]))
+                    for g, (_, row) in zip(geo, part.iterrows(), strict=True)
+                    if g is not None and not g.is_empty]
+        fg = folium.FeatureGroup(name=f"Bassins : {label} ({len(features)})", show=i == 0)
+        DataLayer(features, styles).add_to(fg)
+        fg.add_to(m)
 
 
 def _classify(values: np.ndarray, scheme: str, k: int) -> tuple[np.ndarray, np.ndarray]:

@@ -292,3 +292,30 @@ def test_combined_map(browser, pages: dict[str, Path]) -> None:
     assert _count(browser, "path.leaflet-interactive") > before
     _no_alert_no_flag(browser)
     assert _remote_requests(browser) == []
+
+
+def test_catchment_polygons_are_the_nearest_actor_areas() -> None:
+    """Each random firm falls in the cell of its nearest actor of the category (brute force)."""
+    import geopandas as gpd
+    import numpy as np
+    import shapely
+
+    from maps.build import catchment_polygons
+
+    rng = np.random.default_rng(3)
+    ax, ay = rng.uniform(0, 100_000, 12), rng.uniform(0, 100_000, 12)
+    actors = gpd.GeoDataFrame(
+        {"id": [f"a{i:02d}" for i in range(12)], "name": [f"A{i}" for i in range(12)],
+         "category": ["cci"] * 6 + ["cce"] * 6},
+        geometry=gpd.points_from_xy(ax, ay), crs=2154)
+    extent = shapely.box(0, 0, 100_000, 100_000)
+    cells = catchment_polygons(actors, extent)
+    assert len(cells) == 12
+    fx, fy = rng.uniform(0, 100_000, 300), rng.uniform(0, 100_000, 300)
+    for cat, idx in (("cci", range(0, 6)), ("cce", range(6, 12))):
+        part = cells[cells["category"] == cat]
+        assert abs(part.area.sum() - extent.area) < 1.0  # the cells tile the extent
+        for x, y in zip(fx, fy, strict=True):
+            best = min(idx, key=lambda i: (ax[i] - x) ** 2 + (ay[i] - y) ** 2)
+            hit = part[part.contains(shapely.Point(x, y))]
+            assert list(hit["ids"]) == [f"a{best:02d}"]

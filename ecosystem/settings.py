@@ -517,6 +517,12 @@ class Settings(BaseModel):
         "of an export group (seed 001: 'équilibre des tailles d'entreprises'; project "
         "convention).",
     )
+    sdc_min_firms: int = Field(
+        3, ge=1, description="A published cell with fewer firms than this is confidential "
+        "(INSEE frequency rule; PRODUCT.md).")
+    sdc_dominance_share: float = Field(
+        0.85, gt=0, le=1, description="A published cell whose largest contributor exceeds this "
+        "share of the total is confidential (INSEE dominance rule NK(1,85); PRODUCT.md).")
     verbose: bool = Field(False, description="Show progress bars on long work.")
     port_tolerance_km: float = Field(
         5.0, gt=0,

@@ -26,7 +26,15 @@ import pandas as pd
 import shapely
 from shapely.geometry import LineString, mapping
 
-from ecosystem import __version__, activation, catalogue, indicators, network, results
+from ecosystem import (
+    __version__,
+    activation,
+    catalogue,
+    disclosure,
+    indicators,
+    network,
+    results,
+)
 from ecosystem.export import mask_non_diffusible
 from ecosystem.registry import Registry
 from ecosystem.settings import (
@@ -461,7 +469,7 @@ def _classify(values: np.ndarray, scheme: str, k: int) -> tuple[np.ndarray, np.n
 
 def _add_choropleth(m: folium.Map, registry: Registry, year: int, legend: _Legend, *,
                     indicator: str, level: str, scheme: str, k: int,
-                    show: bool = True) -> None:
+                    show: bool = True, public: bool = False) -> None:
     if level not in LEVELS:
         raise ValueError(f"unknown level {level!r}; expected one of {LEVELS}")
     ind = catalogue.get(indicator)
@@ -469,6 +477,10 @@ def _add_choropleth(m: folium.Map, registry: Registry, year: int, legend: _Legen
     if indicator not in table.columns:
         raise ValueError(f"indicator {indicator!r} is not computed at level {level!r}")
     values = pd.to_numeric(table[indicator], errors="coerce").to_numpy(dtype=float)
+    secret = np.zeros(len(values), dtype=bool)
+    if public and disclosure.involves_firms(indicator):
+        secret = disclosure.primary_confidential(table["n_firms"].to_numpy(dtype=float))
+        values = np.where(secret, np.nan, values)  # never classified, never printed
     ok = np.isfinite(values)
     classes = np.full(len(values), -1)
     bins = np.array([])
@@ -482,15 +494,20 @@ def _add_choropleth(m: folium.Map, registry: Registry, year: int, legend: _Legen
     decimals = 0 if ind.dtype == "int" else 2
     styles = [{"color": "#ffffff", "weight": 0.6, "fillColor": c, "fillOpacity": 0.75}
               for c in ramp] + [{"color": "#ffffff", "weight": 0.6,
-                                 "fillColor": style.MISSING_COLOUR, "fillOpacity": 0.6}]
+                                 "fillColor": style.MISSING_COLOUR, "fillOpacity": 0.6},
+                                {"color": "#555555", "weight": 1.2, "dashArray": "3 3",
+                                 "fillColor": "#bbbbbb", "fillOpacity": 0.35}]
     geo = _wgs84(table, style.SIMPLIFY_M[level])
     features = []
-    for (_, row), g, c, v in zip(table.iterrows(), geo, classes, values, strict=True):
+    for (_, row), g, c, v, sec in zip(table.iterrows(), geo, classes, values, secret,
+                                      strict=True):
         if g is None or g.is_empty:
             continue
-        features.append(_feature(g, int(c) if c >= 0 else n_classes, _popup(
-            str(row["name"]), [("Code", row["code"]),
-                               (ind.label_fr, f"{_fmt(v, decimals)} ({ind.unit})")])))
+        shown = (f"{disclosure.SECRET} (secret statistique)" if sec
+                 else f"{_fmt(v, decimals)} ({ind.unit})")
+        features.append(_feature(
+            g, n_classes + 1 if sec else (int(c) if c >= 0 else n_classes),
+            _popup(str(row["name"]), [("Code", row["code"]), (ind.label_fr, shown)])))
     title = f"{ind.label_fr} ({ind.unit})"
     fg = folium.FeatureGroup(name=f"{ind.label_fr} par {level}", show=show)
     DataLayer(features, styles).add_to(fg)
@@ -498,8 +515,11 @@ def _add_choropleth(m: folium.Map, registry: Registry, year: int, legend: _Legen
     lows = [float(np.nanmin(values[ok]))] + list(bins[:-1]) if ok.any() else []
     rows = [("box", ramp[i], _fmt(bins[i], decimals) if lows[i] == bins[i] else
              f"{_fmt(lows[i], decimals)} – {_fmt(bins[i], decimals)}") for i in range(n_classes)]
-    if (~ok).any():
+    if (~ok & ~secret).any():
         rows.append(("box", style.MISSING_COLOUR, "Sans donnée"))
+    if secret.any():
+        rows.append(("dashed", "#555555", f"{disclosure.SECRET} : secret statistique "
+                     f"(moins de {get_settings().sdc_min_firms} entreprises)"))
     scheme_label = "quantiles" if scheme == "quantiles" else "seuils naturels"
     legend.section(f"{title} · {level}, {scheme_label}", rows)
 
@@ -611,6 +631,7 @@ def build_map(
     categories: Sequence[str] | None = None,
     recommend_top: int = 10,
     title: str | None = None,
+    public: bool = False,
 ) -> folium.Map:
     """A folium map of the registry for one year.
 
@@ -634,6 +655,10 @@ def build_map(
         Recommended ties drawn on the network (0: none).
     title : str, optional
         Replaces the default title.
+    public : bool
+        Public map: choropleth cells of firm-based indicators with fewer than
+        ``settings.sdc_min_firms`` firms (INSEE frequency rule) print as ``s`` and
+        are drawn hatched, never classified (:mod:`ecosystem.disclosure`).
 
     Returns
     -------
@@ -664,7 +689,7 @@ def build_map(
     every = kind == "combined"
     if kind in ("choropleth", "combined"):
         _add_choropleth(m, reg, year, legend, indicator=indicator, level=level, scheme=scheme,
-                        k=k)
+                        k=k, public=public)
     _add_outlines(m, reg, ["epci", "departement"] if level != "commune" or every
                   else ["commune", "departement"])
     if kind in ("coverage", "combined"):

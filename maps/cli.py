@@ -16,7 +16,8 @@ def _run(args: argparse.Namespace) -> int:
     reg = _existing(args.registry)
     m = build_map(reg, args.year, args.kind, indicator=args.indicator, level=args.level,
                   scheme=args.scheme, k=args.classes, firms_mode=args.firms_mode,
-                  distance_km=args.distance_km, categories=_categories(args.categories))
+                  distance_km=args.distance_km, categories=_categories(args.categories),
+                  public=args.public)
     out = save_map(m, args.out)
     print(f"Wrote {out}")
     return 0
@@ -36,5 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--firms-mode", choices=["cluster", "hex"], default="cluster")
     p.add_argument("--distance-km", type=float)
     p.add_argument("--categories")
+    p.add_argument("--public", action="store_true",
+                   help="public map: choropleth cells with fewer than 3 firms print as 's'")
     p.add_argument("--out", required=True, help="output .html file")
     p.set_defaults(handler=_run)

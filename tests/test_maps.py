@@ -319,3 +319,31 @@ def test_catchment_polygons_are_the_nearest_actor_areas() -> None:
             best = min(idx, key=lambda i: (ax[i] - x) ** 2 + (ay[i] - y) ** 2)
             hit = part[part.contains(shapely.Point(x, y))]
             assert list(hit["ids"]) == [f"a{best:02d}"]
+
+
+def test_public_choropleth_hides_cells_with_fewer_than_3_firms(tmp_path) -> None:
+    """Commune-level unserved share: every commune with 1 or 2 firms prints 's', counted by hand."""
+    import re
+
+    from ecosystem import Registry
+    from ecosystem.cli import main as cli
+    from ecosystem.indicators import compute_indicators
+    from maps import build_map, save_map
+
+    path = tmp_path / "d.gpkg"
+    assert cli(["demo", "--out", str(path), "--firms", "600"]) == 0
+    reg = Registry(path)
+    firms = reg.firms(2025)
+    per_commune = firms.groupby("commune").size()
+    small = int((per_commune < 3).sum())
+    assert small > 0
+    html = save_map(build_map(reg, 2025, "choropleth", indicator="unserved_share",
+                              level="commune", public=True), tmp_path / "p.html").read_text()
+    assert len(re.findall(r"s \(secret statistique\)", html)) == small
+    assert "secret statistique (moins de 3 entreprises)" in html
+    table = compute_indicators(reg, "commune", 2025)
+    hidden = table[(table["n_firms"] > 0) & (table["n_firms"] < 3)]
+    assert len(hidden) == small
+    private = save_map(build_map(reg, 2025, "choropleth", indicator="unserved_share",
+                                 level="commune"), tmp_path / "q.html").read_text()
+    assert "secret statistique" not in private

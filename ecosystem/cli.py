@@ -15,14 +15,13 @@ from pathlib import Path
 
 from ._errors import EmptyDataError, InputFormatError, RegistryError, ValidationError
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "open_registry", "parse_categories"]
 
 DEFAULT_REGISTRY = "demo.gpkg"
 
 
 def _registry_arg(p: argparse.ArgumentParser, required: bool = True) -> None:
-    p.add_argument("--registry", "-r", required=required, default=None if required else None,
-                   help="registry GeoPackage file (.gpkg)")
+    p.add_argument("--registry", "-r", required=required, help="registry GeoPackage file (.gpkg)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -178,7 +177,8 @@ def _proximity_args(p: argparse.ArgumentParser) -> None:
                    help="multiplier from straight line to road distance (default 1.0)")
 
 
-def _categories(value: str | None) -> list[str] | None:
+def parse_categories(value: str | None) -> list[str] | None:
+    """Comma-separated category codes, checked against the taxonomy (None when empty)."""
     if not value:
         return None
     from .settings import CATEGORIES
@@ -252,20 +252,20 @@ def _run(args: argparse.Namespace) -> int:
         from .export import export_layer
         from .registry import Registry
 
-        reg = _existing(args.registry)
+        reg = open_registry(args.registry)
         out = export_layer(reg, args.layer, args.fmt or Path(args.out).suffix.lstrip("."),
                            args.out, year=args.year, dialect=args.csv_dialect)
         print(f"Wrote {out}")
         return 0
     if args.command == "info":
-        _print_info(_existing(args.registry).info(), args.json)
+        _print_info(open_registry(args.registry).info(), args.json)
         return 0
     if args.command in ("unserved", "access", "catchments", "infrastructure-access"):
         return _proximity_command(args)
     if args.command == "indicators":
         from .indicators import export_indicators
 
-        out = export_indicators(_existing(args.registry), args.level, args.year, args.out,
+        out = export_indicators(open_registry(args.registry), args.level, args.year, args.out,
                                 fmt=args.fmt, compare_year=args.compare_year)
         print(f"Wrote {out}")
         return 0
@@ -274,7 +274,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "import-survey":
         from .survey import import_survey
 
-        import_survey(_existing(args.registry), args.survey)
+        import_survey(open_registry(args.registry), args.survey)
         print(f"Imported {args.survey}")
         return 0
     raise AssertionError(args.command)  # pragma: no cover
@@ -284,11 +284,11 @@ def _proximity_command(args: argparse.Namespace) -> int:
     from . import results
     from .export import write_table
 
-    reg = _existing(args.registry)
+    reg = open_registry(args.registry)
     _check_year(reg, args.year)
     kw = {"detour_factor": args.detour_factor}
     if args.command != "infrastructure-access":
-        kw.update(distance_km=args.distance_km, categories=_categories(args.categories))
+        kw.update(distance_km=args.distance_km, categories=parse_categories(args.categories))
     if args.command == "unserved":
         table = results.unserved(reg, args.year, exporting_only=args.exporting_only, **kw)
         print(f"{len(table)} unserved firm(s) in {args.year}")
@@ -317,7 +317,7 @@ def _network_command(args: argparse.Namespace) -> int:
     from . import activation, network
     from .export import write_table
 
-    reg = _existing(args.registry)
+    reg = open_registry(args.registry)
     if args.year is not None:
         _check_year(reg, args.year)
     if args.command == "network":
@@ -349,7 +349,8 @@ def _check_year(reg, year: int) -> None:  # type: ignore[no-untyped-def]
                              f"{', '.join(map(str, years)) or 'none'}")
 
 
-def _existing(path: str):  # type: ignore[no-untyped-def]
+def open_registry(path: str):  # type: ignore[no-untyped-def]
+    """The registry at ``path``; a clear error when the file does not exist."""
     from .registry import Registry
 
     reg = Registry(path)
@@ -379,6 +380,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (InputFormatError, RegistryError, EmptyDataError, FileNotFoundError,
             ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyError as exc:  # an unknown name (indicator, layer...): its message, no traceback
+        print(f"error: {exc.args[0] if exc.args else exc}", file=sys.stderr)
         return 2
 
 

@@ -118,6 +118,7 @@ __all__ = [
     "commune_aliases",
     "arrondissement_parents",
     "resolve_codes",
+    "normalise_codes",
     "commune_info",
     "commune_bounds",
     "territories",
@@ -527,6 +528,25 @@ def _normalise_code(code: object) -> str:
     text = str(code).strip().upper()
     match = _CODE_PATTERN.match(text)
     return match.group(1).zfill(5) if match else text
+
+
+def normalise_codes(codes: pd.Series) -> pd.Series:
+    """Vectorised code clean-up, keeping unknown codes as they are (for error messages).
+
+    Strip and upper-case, give back the leading zero a spreadsheet drops (``"1001"``,
+    ``"1001.0"`` -> ``"01001"``), and map old codes to the current commune through
+    :func:`commune_aliases`. Missing values become ``""``.
+
+    Examples
+    --------
+    >>> normalise_codes(pd.Series(["34172", " 1001.0", "12076", "x", None])).tolist()
+    ['34172', '01001', '12218', 'X', '']
+    """
+    text = codes.astype(object).where(codes.notna(), "").astype(str).str.strip().str.upper()
+    digits = text.str.extract(_CODE_PATTERN, expand=False)
+    text = text.where(digits.isna(), digits.str.zfill(5))
+    aliases = commune_aliases()
+    return text.map(lambda c: aliases.get(c, c)).astype(object)
 
 
 def resolve_codes(codes: Iterable[object]) -> np.ndarray:

@@ -33,7 +33,6 @@ import pyproj
 import shapely
 
 from . import geography
-from ._errors import Problem, ValidationError
 from .readers import RawTable
 from .schema import (
     ACTOR_COLUMNS,
@@ -124,12 +123,7 @@ def _as_text(col: pd.Series | None, index: pd.Index, n: int) -> pd.Series:
 
 # -- location -------------------------------------------------------------------------
 def _commune_codes(chk: Checker) -> pd.Series:
-    s = chk.raw("commune").str.upper()
-    # Excel drops leading zeros of codes stored as numbers: 1001 -> 01001.
-    s = s.where(~s.str.fullmatch(r"\d{4}"), "0" + s)
-    s = s.str.replace(r"\.0$", "", regex=True)
-    aliases = geography.commune_aliases()
-    return s.map(lambda c: aliases.get(c, c)).astype(object)
+    return geography.normalise_codes(chk.raw("commune"))
 
 
 def _project_xy(chk: Checker, table: RawTable, crs: str | int | None,
@@ -587,7 +581,3 @@ def prepare_sirene(stock: RawTable, geo: RawTable | None, year: int) -> gpd.GeoD
     # commune code of SIRENE prevails (it is the administrative truth)
     return prepare_firms(table, year=year, source=f"SIRENE ({stock.file})")
 
-
-def problems_of(exc: ValidationError) -> list[Problem]:
-    """The problems carried by a validation error (helper for callers)."""
-    return exc.problems

@@ -11,12 +11,12 @@ __all__ = ["register"]
 
 
 def _run(args: argparse.Namespace) -> int:
-    from ecosystem.cli import _categories, _existing
+    from ecosystem.cli import open_registry, parse_categories
 
-    reg = _existing(args.registry)
+    reg = open_registry(args.registry)
     m = build_map(reg, args.year, args.kind, indicator=args.indicator, level=args.level,
                   scheme=args.scheme, k=args.classes, firms_mode=args.firms_mode,
-                  distance_km=args.distance_km, categories=_categories(args.categories),
+                  distance_km=args.distance_km, categories=parse_categories(args.categories),
                   public=args.public)
     out = save_map(m, args.out)
     print(f"Wrote {out}")

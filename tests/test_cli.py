@@ -113,6 +113,15 @@ def test_clear_errors(demo, tmp_path, capsys):
                  "--out", str(tmp_path / "x.csv")]) == 2
     assert "unknown categories" in capsys.readouterr().err
     assert main(["info", "--registry", str(tmp_path / "none.gpkg")]) == 2
+    capsys.readouterr()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("ties: [\n  - {source: a", encoding="utf-8")
+    assert main(["what-if", "--registry", r, "--scenario", str(bad), "--out",
+                 str(tmp_path / "x.csv")]) == 2
+    assert "bad.yaml: not a valid YAML file" in capsys.readouterr().err
+    assert main(["map", "--registry", r, "--kind", "choropleth", "--indicator", "nope",
+                 "--out", str(tmp_path / "m.html")]) == 2
+    assert "unknown indicator 'nope'" in capsys.readouterr().err
     assert not (tmp_path / "x.csv").exists()
 
 

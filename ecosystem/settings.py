@@ -524,6 +524,18 @@ class Settings(BaseModel):
         0.85, gt=0, le=1, description="A published cell whose largest contributor exceeds this "
         "share of the total is confidential (INSEE dominance rule NK(1,85); PRODUCT.md).")
     verbose: bool = Field(False, description="Show progress bars on long work.")
+    dashboard_upload_max_mb: float = Field(
+        20.0, gt=0,
+        description="Largest file accepted by the dashboard's import page, in MB (a SIRENE "
+        "extract of a département is a few MB; the CLI has no limit).")
+    dashboard_cache_entries: int = Field(
+        256, ge=1,
+        description="Results the dashboard keeps in memory per registry (indicator tables, "
+        "unserved lists, maps...), least recently used dropped first.")
+    dashboard_threads: int = Field(
+        8, ge=1,
+        description="Worker threads of the dashboard's WSGI server (waitress); 20 concurrent "
+        "users measured by benchmarks/bench_dashboard.py.")
     port_tolerance_km: float = Field(
         5.0, gt=0,
         description="A port of searoute's UN/LOCODE list is kept when it lies within this "

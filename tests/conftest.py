@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 
@@ -49,3 +50,192 @@ def require_tool():
         return path
 
     return find
+
+
+# ---------------------------------------------------------------------------
+# dashboard: a demo registry, the app served on loopback, a headless Chromium
+# ---------------------------------------------------------------------------
+
+DASH_YEAR = 2025
+DASH_USER = "analyste"
+DASH_PASSWORD = "mot-de-passe-de-test"
+#: Hostile names given to one actor and one firm of the dashboard's registry.
+DASH_ACTOR_NAME = "<img src=x onerror=window.__xss=1>"
+DASH_FIRM_NAME = "<script>window.__xss=2</script> Firme SARL"
+
+
+@pytest.fixture(scope="session")
+def dash_registry(tmp_path_factory: pytest.TempPathFactory):
+    """The demo with 1,000 firms, one active actor and one firm renamed to hostile
+    strings. Read-only: a test that imports must copy it (``dash_server_for``)."""
+    from ecosystem.demo import build_demo
+
+    path = tmp_path_factory.mktemp("dash") / "demo.gpkg"
+    reg = build_demo(path, seed=1, n_firms=1000)
+    actors = reg.actors()
+    active = set(reg.actors(DASH_YEAR)["id"])
+    first = actors.index[actors["id"].isin(active)][0]
+    actors.loc[first, "name"] = DASH_ACTOR_NAME
+    firms = reg.firms()
+    now = firms.index[firms["year"].eq(DASH_YEAR) & firms["diffusible"].astype(bool)]
+    firms.loc[firms["firm_id"].eq(firms.loc[now[0], "firm_id"]), "name"] = DASH_FIRM_NAME
+    reg.write_layers({"actors": actors, "firms": firms})
+    return reg
+
+
+class DashServer:
+    """A dashboard served on loopback in a thread (werkzeug, threaded)."""
+
+    def __init__(self, registry_path) -> None:  # type: ignore[no-untyped-def]
+        import threading
+
+        from werkzeug.serving import make_server
+
+        from dashboard import create_app
+        from dashboard.auth import hash_password
+
+        self.app = create_app(registry_path, users={DASH_USER: hash_password(DASH_PASSWORD)},
+                              secret_key="test-secret-key")
+        self.data = self.app._ecosystem_data
+        self._server = make_server("127.0.0.1", 0, self.app.server, threaded=True)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self._server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def dash_server(dash_registry):
+    """The dashboard on the shared (read-only) test registry."""
+    server = DashServer(dash_registry.path)
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def dash_server_for():
+    """Start a dashboard on another registry (e.g. a copy that a test imports into)."""
+    started = []
+
+    def start(path):  # type: ignore[no-untyped-def]
+        started.append(DashServer(path))
+        return started[-1]
+
+    yield start
+    for s in started:
+        s.close()
+
+
+@pytest.fixture(scope="session")
+def chrome():
+    """Debian's headless Chromium driven by selenium, with the network closed (only
+    loopback answers). In CI a missing browser fails the tests."""
+    chrome_path = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver_path = shutil.which("chromedriver")
+    if not (chrome_path and driver_path):
+        if os.environ.get("CI"):
+            pytest.fail("chromium and chromedriver are required in CI (install in .ci/run)")
+        pytest.skip("chromium / chromedriver not installed")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = chrome_path
+    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update",
+                "--no-first-run", "--disable-sync", "--host-resolver-rules=MAP * ~NOTFOUND, "
+                "EXCLUDE 127.0.0.1", "--window-size=1400,1000", "--lang=fr-FR"):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    driver.set_page_load_timeout(60)
+    yield driver
+    driver.quit()
+
+
+class Page:
+    """Helpers to drive a dashboard page in the browser."""
+
+    def __init__(self, driver, server: DashServer) -> None:  # type: ignore[no-untyped-def]
+        self.driver = driver
+        self.server = server
+
+    def open(self, path: str, lang: str = "fr") -> None:
+        """Load ``path`` in ``lang`` and wait until Dash has rendered the page."""
+        self.driver.get(self.server.url + "/_dash-layout")  # same origin, cheap
+        self.driver.execute_script("window.localStorage.setItem('lang', JSON.stringify("
+                                   "arguments[0]))", lang)
+        self.driver.get(self.server.url + path)
+        self.wait("#page .page, #page-not-found, #page-staff-only")
+
+    def wait(self, css: str, timeout: float = 30, text: str | None = None):  # type: ignore[no-untyped-def]
+        """The first element matching ``css`` (containing ``text``), once it is there
+        and no Dash callback is running."""
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        def ready(d):  # type: ignore[no-untyped-def]
+            if d.execute_script("return !!document.querySelector('[data-dash-is-loading=true]')"):
+                return False
+            for el in d.find_elements(By.CSS_SELECTOR, css):
+                if text is None or text in el.text:
+                    return el
+            return False
+
+        return WebDriverWait(self.driver, timeout, poll_frequency=0.1).until(ready)
+
+    def text(self, css: str) -> str:
+        from selenium.webdriver.common.by import By
+
+        return "\n".join(e.text for e in self.driver.find_elements(By.CSS_SELECTOR, css))
+
+    def select(self, dropdown_id: str, option_text: str) -> None:
+        """Choose the option whose label contains ``option_text`` in the dcc.Dropdown
+        ``dropdown_id`` (Dash 4: a button opening a searchable list)."""
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.common.keys import Keys
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        self.driver.find_element(By.ID, dropdown_id).click()
+        search = WebDriverWait(self.driver, 10).until(
+            lambda d: d.find_element(By.CSS_SELECTOR, ".dash-dropdown-search"))
+        search.send_keys(option_text)
+
+        def option(d):  # type: ignore[no-untyped-def]
+            for el in d.find_elements(By.CSS_SELECTOR, ".dash-options-list-option"):
+                if option_text in el.text:
+                    return el
+            return False
+
+        WebDriverWait(self.driver, 10).until(option).click()
+        from selenium.common.exceptions import WebDriverException
+
+        with contextlib.suppress(WebDriverException):  # a single-select list closed itself
+            search.send_keys(Keys.ESCAPE)  # a multi-select list stays open: close it
+
+    def sign_in(self, user: str = DASH_USER, password: str = DASH_PASSWORD) -> None:
+        from selenium.webdriver.common.by import By
+
+        self.driver.get(self.server.url + "/login")
+        self.driver.find_element(By.NAME, "username").send_keys(user)
+        self.driver.find_element(By.NAME, "password").send_keys(password)
+        self.driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        self.wait("#user-box", text=user)
+
+    def sign_out(self) -> None:
+        self.driver.get(self.server.url + "/logout")
+        self.driver.delete_all_cookies()
+
+    def no_xss(self) -> None:
+        """No hostile name ran as script."""
+        assert self.driver.execute_script("return window.__xss === undefined")
+
+
+@pytest.fixture
+def page(chrome, dash_server):  # type: ignore[no-untyped-def]
+    """A public (signed-out) browser on the shared dashboard."""
+    p = Page(chrome, dash_server)
+    p.sign_out()
+    yield p
+    p.sign_out()

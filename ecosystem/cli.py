@@ -113,6 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--year", type=int, required=True)
     p.add_argument("--compare-year", type=int)
     p.add_argument("--format", dest="fmt", choices=["csv", "xlsx", "json", "gpkg", "geojson"])
+    p.add_argument("--public", action="store_true",
+                   help="the table as published: firm-based values of territories with 1-2 "
+                   "firms (or 1-2 firms behind the value) print as 's' (statistical secret)")
     p.add_argument("--out", required=True)
 
     p = sub.add_parser("network", help="actor network metrics, territories, governance gaps "
@@ -266,7 +269,8 @@ def _run(args: argparse.Namespace) -> int:
         from .indicators import export_indicators
 
         out = export_indicators(open_registry(args.registry), args.level, args.year, args.out,
-                                fmt=args.fmt, compare_year=args.compare_year)
+                                fmt=args.fmt, compare_year=args.compare_year,
+                                public=args.public)
         print(f"Wrote {out}")
         return 0
     if args.command in ("network", "recommend-ties", "plan-relays", "groupements", "what-if"):

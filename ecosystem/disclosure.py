@@ -42,6 +42,7 @@ __all__ = [
     "primary_confidential", "ACTOR_ONLY_INDICATORS", "involves_firms", "SECRET",
     "TOTAL_LABEL", "PublishedTable", "protect_table", "protect_series", "audit_frame",
     "AUDIT_COLUMNS",
+    "NUMERATORS", "numerator_counts", "indicator_secrets", "publish_indicators",
 ]
 
 #: How a suppressed cell is printed (INSEE convention).
@@ -518,3 +519,150 @@ def audit_frame(audits: Iterable[PublishedTable | dict[str, Any] | Iterable[dict
             rows.extend(item)
     out = pd.DataFrame(rows, columns=list(AUDIT_COLUMNS))
     return out.astype({"n_firms": "int64"})
+
+
+# ---------------------------------------------------------------------------
+# indicator tables published by territory (report, public dashboard, --public)
+# ---------------------------------------------------------------------------
+
+#: Counts of firms behind the numerator of each firm indicator: an indicator value is
+#: confidential when its territory has 1–2 firms or when one of these counts is 1–2
+#: (a share of exporters computed from 2 exporters reveals them).
+NUMERATORS: dict[str, tuple[str, ...]] = {
+    "n_exporters": ("n_exp",), "actors_per_100_exporters": ("n_exp",),
+    "exporters_per_1000_firms": ("n_exp",), "iso_density": ("n_iso",),
+    "exporter_growth": ("n_exp", "n_exp_prev"), "proactive_share": ("n_pro", "n_exp"),
+    "born_global_count": ("n_born",), "born_global_per_1000_firms": ("n_born",),
+    "groupement_members": ("n_group",), "groupement_share": ("n_group",),
+    "unserved_share": ("n_unserved",),
+}
+
+
+def _filled(values: pd.Series) -> np.ndarray:
+    text = values.astype("string").fillna("").str.strip()
+    return text.ne("").to_numpy(dtype=bool)
+
+
+def numerator_counts(firms: pd.DataFrame, level: str) -> pd.DataFrame:
+    """Firms, exporters, proactive exporters, certified firms and export-group members
+    of each territory of ``level`` (index: territory code), from one year's firms.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"departement": ["34", "34", "30"],
+    ...                   "stage": ["direct_export", "local", "indirect_export"],
+    ...                   "posture": ["proactive", "reactive", "reactive"],
+    ...                   "iso": ["9001", "", None], "groupement": ["", "", "G1"]})
+    >>> numerator_counts(f, "departement").loc["34"].tolist()
+    [2, 1, 1, 1, 0]
+    """
+    from .activity import is_exporting
+
+    exporting = is_exporting(firms).to_numpy(dtype=bool)
+    posture = firms["posture"].astype("string").fillna("").to_numpy(dtype=object)
+    n = len(firms)
+    frame = pd.DataFrame({
+        "code": firms[level].astype("string").fillna("").to_numpy(dtype=object),
+        "n_firms": np.ones(n, dtype=int), "n_exp": exporting.astype(int),
+        "n_pro": (exporting & (posture == "proactive")).astype(int),
+        "n_iso": _filled(firms["iso"]).astype(int) if "iso" in firms else np.zeros(n, int),
+        "n_group": (_filled(firms["groupement"]).astype(int) if "groupement" in firms
+                    else np.zeros(n, int)),
+    })
+    return frame.groupby("code").sum()
+
+
+def indicator_secrets(table: pd.DataFrame, counts: pd.DataFrame, suffix: str = "",
+                      prev_exporters: pd.Series | None = None) -> pd.DataFrame:
+    """Which indicator values of each territory row of ``table`` are confidential.
+
+    Parameters
+    ----------
+    table : DataFrame
+        An indicator table (:func:`ecosystem.indicators.compute_indicators`).
+    counts : DataFrame
+        :func:`numerator_counts` of the same level and year.
+    suffix : str
+        ``"_compare"`` to judge the comparison year's columns.
+    prev_exporters : Series, optional
+        Exporters of the previous year by code (for ``exporter_growth``).
+
+    Returns
+    -------
+    DataFrame
+        One bool column per catalogue indicator, same index as ``table``.
+    """
+    from . import catalogue
+
+    codes = table["code"].astype(str).to_numpy()
+    c = counts.reindex(codes).fillna(0)
+
+    def col(name: str) -> np.ndarray:
+        key = f"{name}{suffix}"
+        return pd.to_numeric(table[key], errors="coerce").to_numpy(dtype=float) \
+            if key in table else np.full(len(table), np.nan)
+
+    n_firms = col("n_firms")
+    numer = {
+        "n_exp": col("n_exporters"), "n_pro": c["n_pro"].to_numpy(dtype=float),
+        "n_iso": c["n_iso"].to_numpy(dtype=float), "n_born": col("born_global_count"),
+        "n_group": col("groupement_members"),
+        "n_unserved": np.round(col("unserved_share") * n_firms),
+        "n_exp_prev": (prev_exporters.reindex(codes).to_numpy(dtype=float)
+                       if prev_exporters is not None else np.zeros(len(table))),
+    }
+    firm_secret = primary_confidential(np.nan_to_num(n_firms, nan=0.0))
+    out = {}
+    for ind in catalogue.INDICATORS:
+        if not involves_firms(ind.name):
+            out[ind.name] = np.zeros(len(table), dtype=bool)
+            continue
+        mask = firm_secret.copy()
+        for key in NUMERATORS.get(ind.name, ()):
+            mask |= primary_confidential(np.nan_to_num(numer[key], nan=0.0))
+        out[ind.name] = mask
+    return pd.DataFrame(out, index=table.index)
+
+
+def publish_indicators(table: pd.DataFrame, firms: pd.DataFrame) -> pd.DataFrame:
+    """An indicator table as published: confidential values replaced by ``s``.
+
+    ``table`` comes from :func:`ecosystem.indicators.compute_indicators` (one level,
+    one year, optionally a comparison year); ``firms`` holds the registry's firm
+    observations (every year, or at least the table's years). A value ``x`` is
+    suppressed by :func:`indicator_secrets` of its year; ``x_compare`` by those of the
+    comparison year; ``x_change`` when either is. The columns that carry a suppressed
+    value become object columns; the others keep their type. This is what
+    ``ecosystem indicators --public``, the public dashboard and the report publish.
+    """
+    from .activity import active_firms
+
+    if not len(table):
+        return table.copy()
+    level = str(table["level"].iloc[0])
+    year = int(table["year"].iloc[0])
+    counts = numerator_counts(active_firms(firms, year), level)
+    prev = None
+    compare = None
+    if "compare_year" in table and pd.notna(table["compare_year"].iloc[0]):
+        compare = int(table["compare_year"].iloc[0])
+        if compare == year - 1 and "n_exporters_compare" in table:
+            prev = pd.Series(pd.to_numeric(table["n_exporters_compare"], errors="coerce")
+                             .to_numpy(dtype=float), index=table["code"].astype(str).to_numpy())
+    secret = indicator_secrets(table, counts, prev_exporters=prev)
+    secret_prev = None
+    if compare is not None:
+        secret_prev = indicator_secrets(table, numerator_counts(active_firms(firms, compare),
+                                                                level), suffix="_compare")
+    out = table.copy()
+    for name in secret.columns:
+        masks = {name: secret[name].to_numpy(dtype=bool)}
+        if secret_prev is not None:
+            masks[f"{name}_compare"] = secret_prev[name].to_numpy(dtype=bool)
+            masks[f"{name}_change"] = masks[name] | masks[f"{name}_compare"]
+        for column, mask in masks.items():
+            if column in out and mask.any():
+                values = out[column].astype(object)
+                values[mask] = SECRET
+                out[column] = values
+    return out

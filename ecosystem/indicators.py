@@ -610,13 +610,20 @@ def export_indicators(
     fmt: str | None = None,
     compare_year: int | None = None,
     dialect: str = "fr",
+    public: bool = False,
 ) -> Path:
     """Compute the indicator table and write it: what ``ecosystem indicators`` does.
 
     ``fmt`` (default: the extension of ``out``) among csv, xlsx, json, geojson, gpkg;
-    the spatial formats get each territory's boundary.
+    the spatial formats get each territory's boundary. ``public`` writes the table as
+    published (:func:`ecosystem.disclosure.publish_indicators`: firm-based values of
+    territories with 1–2 firms, or 1–2 firms behind their numerator, print ``s``).
     """
     fmt = (fmt or Path(out).suffix.lstrip(".")).lower()
     frame = compute_indicators(registry, level, year, compare_year,
                                with_geometry=fmt in ("gpkg", "geojson"))
+    if public:
+        from .disclosure import publish_indicators
+
+        frame = publish_indicators(frame, registry.firms())
     return write_indicators(frame, fmt, out, dialect=dialect)

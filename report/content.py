@@ -46,7 +46,13 @@ import pandas as pd
 from ecosystem import catalogue
 from ecosystem._errors import EmptyDataError
 from ecosystem.activity import active_firms, is_exporting
-from ecosystem.disclosure import SECRET, TOTAL_LABEL, involves_firms, primary_confidential
+from ecosystem.disclosure import (
+    SECRET,
+    TOTAL_LABEL,
+    indicator_secrets,
+    numerator_counts,
+    primary_confidential,
+)
 from ecosystem.disclosure import protect_table as _protect_table
 from ecosystem.registry import Registry, file_sha256, software_version
 from ecosystem.settings import CATEGORIES, POSTURES, STAGES, get_settings
@@ -450,69 +456,6 @@ def _split(values: pd.Series) -> pd.Series:
         lambda s: [p.strip() for p in s.split("|") if p.strip() and p.strip() != "<NA>"])
 
 
-def _firm_counts(firms: pd.DataFrame, level: str) -> pd.DataFrame:
-    """Counts of firms behind the numerators of the firm indicators, by territory."""
-    f = firms
-    code = f[level].astype("str").fillna("")
-    exporting = is_exporting(f).to_numpy(dtype=bool)
-    posture = f["posture"].astype("str").fillna("").to_numpy(dtype=object)
-    iso = f["iso"].astype("str").fillna("").str.strip().replace("<NA>", "").ne("") \
-        if "iso" in f else pd.Series(False, index=f.index)
-    grp = f["groupement"].astype("str").fillna("").str.strip().replace("<NA>", "").ne("") \
-        if "groupement" in f else pd.Series(False, index=f.index)
-    frame = pd.DataFrame({
-        "code": code.to_numpy(), "n_firms": 1, "n_exp": exporting.astype(int),
-        "n_pro": (exporting & (posture == "proactive")).astype(int),
-        "n_iso": iso.to_numpy(dtype=bool).astype(int),
-        "n_group": grp.to_numpy(dtype=bool).astype(int),
-    })
-    return frame.groupby("code").sum()
-
-
-#: Count of firms behind the numerator of each firm indicator (see the module docstring).
-_NUMERATOR: dict[str, tuple[str, ...]] = {
-    "n_exporters": ("n_exp",), "actors_per_100_exporters": ("n_exp",),
-    "exporters_per_1000_firms": ("n_exp",), "iso_density": ("n_iso",),
-    "exporter_growth": ("n_exp", "n_exp_prev"), "proactive_share": ("n_pro", "n_exp"),
-    "born_global_count": ("n_born",), "born_global_per_1000_firms": ("n_born",),
-    "groupement_members": ("n_group",), "groupement_share": ("n_group",),
-    "unserved_share": ("n_unserved",),
-}
-
-
-def _secret_frame(table: pd.DataFrame, counts: pd.DataFrame, suffix: str = "",
-                  prev_exporters: pd.Series | None = None) -> pd.DataFrame:
-    """Which indicator values of each territory row are secret (bool, by column name)."""
-    codes = table["code"].astype(str).to_numpy()
-    c = counts.reindex(codes).fillna(0)
-
-    def col(name: str) -> np.ndarray:
-        key = f"{name}{suffix}"
-        return pd.to_numeric(table[key], errors="coerce").to_numpy(dtype=float) \
-            if key in table else np.full(len(table), np.nan)
-
-    n_firms = col("n_firms")
-    numer = {
-        "n_exp": col("n_exporters"), "n_pro": c["n_pro"].to_numpy(dtype=float),
-        "n_iso": c["n_iso"].to_numpy(dtype=float), "n_born": col("born_global_count"),
-        "n_group": col("groupement_members"),
-        "n_unserved": np.round(col("unserved_share") * n_firms),
-        "n_exp_prev": (prev_exporters.reindex(codes).to_numpy(dtype=float)
-                       if prev_exporters is not None else np.zeros(len(table))),
-    }
-    firm_secret = primary_confidential(np.nan_to_num(n_firms, nan=0.0))
-    out = {}
-    for ind in catalogue.INDICATORS:
-        if not involves_firms(ind.name):
-            out[ind.name] = np.zeros(len(table), dtype=bool)
-            continue
-        mask = firm_secret.copy()
-        for key in _NUMERATOR.get(ind.name, ()):
-            mask |= primary_confidential(np.nan_to_num(numer[key], nan=0.0))
-        out[ind.name] = mask
-    return pd.DataFrame(out, index=table.index)
-
-
 def _check_inputs(registry: Registry, year: int, territory: str, level: str,
                   compare_year: int | None, lang: str) -> tuple[str, pd.DataFrame]:
     if level not in LEVELS:
@@ -625,21 +568,21 @@ def report_content(
                              f"{year}: nothing to report")
     firms = reg.firms(year)
     firms_prev = reg.firms(compare_year) if compare_year is not None else None
-    counts = _firm_counts(active_firms(firms, year), level)
+    counts = numerator_counts(active_firms(firms, year), level)
     prev_exp = None
     if compare_year is not None and compare_year == year - 1 and "n_exporters_compare" in ind:
         prev_exp = pd.Series(pd.to_numeric(ind["n_exporters_compare"], errors="coerce")
                              .to_numpy(dtype=float), index=ind["code"].astype(str).to_numpy())
-    secret = _secret_frame(ind, counts, prev_exporters=prev_exp)
+    secret = indicator_secrets(ind, counts, prev_exporters=prev_exp)
     if compare_year is not None:
-        counts_prev = _firm_counts(active_firms(firms_prev, compare_year), level)
-        secret_prev = _secret_frame(ind, counts_prev, suffix="_compare")
+        counts_prev = numerator_counts(active_firms(firms_prev, compare_year), level)
+        secret_prev = indicator_secrets(ind, counts_prev, suffix="_compare")
     else:
         secret_prev = secret & False
     reg_ind = compute_indicators(reg, "region", year, compare_year) if level != "region" \
         else ind
-    reg_counts = _firm_counts(active_firms(firms, year), "region")
-    reg_secret = _secret_frame(reg_ind, reg_counts)
+    reg_counts = numerator_counts(active_firms(firms, year), "region")
+    reg_secret = indicator_secrets(reg_ind, reg_counts)
 
     # peers: same level, same région
     terr_level = terr_all.loc[terr_all["level"].eq(level)]

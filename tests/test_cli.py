@@ -133,3 +133,31 @@ def test_map_command_is_registered(demo, tmp_path):
     assert "Données synthétiques" in html
     assert "Charge (PME du bassin / capacit" in html  # front-line actors show their load
     assert not re.search(r'<(script|link)[^>]+(src|href)="(https?:)?//', html)  # offline
+
+
+def test_public_indicators_hide_small_territories(demo, tmp_path):
+    """``--public``: at commune level, every firm-based value of a commune with 1 or 2
+    firms (counted here with plain pandas) is 's'; actor-only values and the values of
+    larger communes are those of the full table."""
+    from ecosystem.disclosure import involves_firms
+
+    full, pub = tmp_path / "full.csv", tmp_path / "public.csv"
+    args = ["indicators", "--registry", str(demo.path), "--level", "commune", "--year", "2025"]
+    assert main([*args, "--out", str(full)]) == 0
+    assert main([*args, "--public", "--out", str(pub)]) == 0
+    full_t, pub_t = read(full), pd.read_csv(pub, sep=";", dtype=str)
+    firms = demo.firms(2025)
+    n = firms.groupby(firms["commune"].astype(str)).size()
+    small = set(n.index[(n >= 1) & (n <= 2)])
+    assert small, "the demo has communes of 1-2 firms"
+    firm_cols = [c for c in ("n_firms", "n_exporters", "iso_density", "exporters_per_1000_firms",
+                             "unserved_share", "imi") if c in full_t]
+    assert all(involves_firms(c) for c in firm_cols)
+    for i, code in enumerate(pub_t["code"]):
+        for c in firm_cols:
+            if code in small:
+                assert pub_t.at[i, c] == "s", (code, c)
+        if code not in small and pub_t.at[i, "n_firms"] != "s":
+            assert float(pub_t.at[i, "n_firms"]) == full_t.at[i, "n_firms"]
+        assert pub_t.at[i, "n_actors"] == str(full_t.at[i, "n_actors"]) or \
+            float(pub_t.at[i, "n_actors"]) == full_t.at[i, "n_actors"]

@@ -1,0 +1,407 @@
+"""Dashboard pages Carte and Réseau, in a real browser and over HTTP.
+
+Carte: the map route refuses firm layers to the public (403), serves them to staff,
+refuses bad parameters (400), and the page's controls change the map shown in the
+frame (Leaflet layers counted inside it). Réseau: the graph shown has the nodes,
+edges and isolated actors that networkx computes from the registry's layers with the
+definitions of PRODUCT.md (written out here with pandas), the filters reduce it as
+computed here, and a click on an actor shows its card.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import networkx as nx
+import pandas as pd
+import pytest
+
+from tests.conftest import DASH_ACTOR_NAME, DASH_PASSWORD, DASH_USER, DASH_YEAR
+
+
+def _get(url: str, cookie: str | None = None) -> tuple[int, str, dict[str, str]]:
+    req = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
+    try:
+        with urllib.request.urlopen(req, timeout=120) as r:
+            return r.status, r.read().decode(), dict(r.headers)
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode(), dict(e.headers)
+
+
+def _session_cookie(server) -> str:  # type: ignore[no-untyped-def]
+    """Sign in over HTTP as a browser's form would; the session cookie."""
+    import http.cookiejar
+
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    login = opener.open(server.url + "/login").read().decode()
+    csrf = re.search(r'name="csrf" value="([^"]+)"', login).group(1)
+    data = urllib.parse.urlencode({"csrf": csrf, "username": DASH_USER,
+                                   "password": DASH_PASSWORD}).encode()
+    opener.open(server.url + "/login", data=data).read()
+    return "; ".join(f"{c.name}={c.value}" for c in jar)
+
+
+# ---------------------------------------------------------------------------
+# independent computations from the registry's layers (PRODUCT.md definitions)
+# ---------------------------------------------------------------------------
+
+def _active_actors(actors: pd.DataFrame, year: int) -> pd.DataFrame:
+    since = pd.to_numeric(actors["since"], errors="coerce")
+    until = pd.to_numeric(actors["until"], errors="coerce")
+    return actors[(since <= year) & (until.isna() | (until >= year))]
+
+
+def _reference_graph(registry, year: int) -> tuple[nx.Graph, pd.DataFrame]:  # type: ignore[no-untyped-def]
+    actors = _active_actors(registry.actors(), year).assign(
+        id=lambda f: f["id"].astype(str))
+    ids = set(actors["id"])
+    rel = registry.relations()
+    until = pd.to_numeric(rel["until"], errors="coerce")
+    ok = ((rel["source_type"] == "actor") & (rel["target_type"] == "actor")
+          & (pd.to_numeric(rel["year"]) <= year) & (until.isna() | (until >= year)))
+    rel = rel[ok]
+    graph = nx.Graph()
+    graph.add_nodes_from(ids)
+    for s, t in zip(rel["source"].astype(str), rel["target"].astype(str), strict=True):
+        if s != t and s in ids and t in ids:
+            graph.add_edge(s, t)
+    return graph, actors.set_index("id")
+
+
+@pytest.fixture(scope="module")
+def reference(dash_registry):  # type: ignore[no-untyped-def]
+    return _reference_graph(dash_registry, DASH_YEAR)
+
+
+# ---------------------------------------------------------------------------
+# Carte: the route
+# ---------------------------------------------------------------------------
+
+def test_map_route_roles_validation_cache(dash_server) -> None:  # type: ignore[no-untyped-def]
+    route = dash_server.url + "/maps/view"
+    # the public never gets the maps that place firms, however it asks
+    for query in ("kind=firms", "kind=combined", f"kind=firms&year={DASH_YEAR}&public=0",
+                  "kind=combined&download=1"):
+        status, body, _ = _get(f"{route}?{query}")
+        assert status == 403, (query, status)
+        assert "sign in as staff" in body and "<html" not in body.lower()
+    # bad parameters: 400 naming what was wrong and what is expected
+    for query, words in (("kind=heatmap", "unknown map kind 'heatmap'"),
+                         ("kind=choropleth&indicator=nope", "unknown indicator 'nope'"),
+                         ("kind=choropleth&level=canton", "unknown level 'canton'"),
+                         ("kind=choropleth&scheme=jenks", "unknown classification scheme"),
+                         ("kind=choropleth&classes=9", "between 2 and 7"),
+                         ("kind=coverage&distance_km=500", "between 10 and 60"),
+                         ("kind=coverage&distance_km=abc", "distance_km='abc'"),
+                         ("kind=coverage&categories=cci,martians", "martians"),
+                         ("kind=actors&year=1999", "year='1999'"),
+                         ("kind=actors&public=yes", "expected 0 or 1")):
+        status, body, _ = _get(f"{route}?{query}")
+        assert status == 400, (query, status, body[:200])
+        assert words in body, (query, body)
+    # public maps: 200, offline page, public choropleth forced (« s ») even if asked otherwise
+    q = f"kind=choropleth&year={DASH_YEAR}&indicator=n_firms&level=commune&public=0"
+    start = time.perf_counter()
+    status, public_page, headers = _get(f"{route}?{q}")
+    first = time.perf_counter() - start
+    assert status == 200 and "leaflet" in public_page.lower()
+    assert "s (secret statistique)" in public_page
+    assert headers["Content-Type"].startswith("text/html")
+    start = time.perf_counter()
+    status, again, _ = _get(f"{route}?{q}")
+    cached = time.perf_counter() - start
+    assert status == 200 and again == public_page
+    assert cached < 0.5 and cached < first, (first, cached)
+    status, _, headers = _get(f"{route}?kind=actors&download=1")
+    assert status == 200
+    assert headers["Content-Disposition"].startswith("attachment; filename=\"carte_actors_")
+
+    # staff: the firm layers, and the non-public choropleth when asked
+    cookie = _session_cookie(dash_server)
+    for kind in ("firms", "combined"):
+        status, body, _ = _get(f"{route}?kind={kind}&year={DASH_YEAR}", cookie)
+        assert status == 200, kind
+        assert "PME non accompagnées" in body and "PME (" in body, kind
+    status, staff_page, _ = _get(f"{route}?{q}", cookie)
+    assert status == 200 and "s (secret statistique)" not in staff_page
+    status, _, _ = _get(f"{route}?kind=firms", "session=forged")
+    assert status == 403
+
+
+# ---------------------------------------------------------------------------
+# Carte: the page
+# ---------------------------------------------------------------------------
+
+def _n_territories(reg, level: str, year: int) -> int:  # type: ignore[no-untyped-def]
+    """Territories of ``level`` holding an active firm or actor (the choropleth's rows)."""
+    firms = reg.firms()
+    codes = set(firms.loc[firms["year"].eq(year), level].astype(str))
+    codes |= set(_active_actors(reg.actors(), year)[level].astype(str))
+    return len(codes & set(reg.territories(level)["code"].astype(str)))
+
+
+def _frame_src(page) -> str:  # type: ignore[no-untyped-def]
+    return page.driver.find_element("id", "map-frame").get_attribute("src")
+
+
+def _wait_src(page, *parts: str) -> str:  # type: ignore[no-untyped-def]
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(page.driver, 60, 0.1).until(
+        lambda d: all(p in _frame_src(page) for p in parts))
+    return _frame_src(page)
+
+
+def _in_frame(page, script: str, ready: str):  # type: ignore[no-untyped-def]
+    """Run ``script`` inside the map frame once ``ready`` (a JS expression) holds."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver = page.driver
+    driver.switch_to.frame(driver.find_element("id", "map-frame"))
+    try:
+        WebDriverWait(driver, 60, 0.1).until(
+            lambda d: d.execute_script(f"return document.readyState === 'complete' && "
+                                       f"({ready})"))
+        return driver.execute_script(script)
+    finally:
+        driver.switch_to.default_content()
+
+
+_COUNT = "return [document.querySelectorAll('path.leaflet-interactive').length, " \
+         "document.querySelectorAll('.leaflet-marker-icon').length, " \
+         "Array.from(document.querySelectorAll('.maps-legend .row')).map(r => r.textContent), " \
+         "document.querySelector('.maps-title').textContent]"
+
+
+def test_map_page_controls(page, dash_registry) -> None:  # type: ignore[no-untyped-def]
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    reg = dash_registry
+    page.open("/carte")
+    page.wait("#map-frame")
+    # public default: the choropleth of the EPCI, one interactive polygon per EPCI
+    src = _frame_src(page)
+    assert "kind=choropleth" in src and "public=1" in src
+    n_epci = _n_territories(reg, "epci", DASH_YEAR)
+    paths, _, legend, title = _in_frame(page, _COUNT, "document.querySelectorAll("
+                                        "'path.leaflet-interactive').length > 0")
+    assert paths == n_epci
+    assert "Données synthétiques" in title
+    # the public kind list: no firm map offered
+    page.driver.find_element(By.ID, "map-kind").click()
+    options = page.text(".dash-options-list-option")
+    page.driver.find_element(By.CSS_SELECTOR, ".dash-dropdown-search").send_keys(Keys.ESCAPE)
+    assert "Acteurs" in options and "PME" not in options and "combinée" not in options
+
+    # level, indicator, scheme, classes
+    page.select("map-level", "Département")
+    _wait_src(page, "level=departement")
+    page.select("map-indicator", "PME actives")
+    _wait_src(page, "indicator=n_firms")
+    page.select("map-scheme", "Seuils naturels")
+    _wait_src(page, "scheme=natural_breaks")
+    page.select("map-classes", "3")
+    _wait_src(page, "classes=3", "indicator=n_firms", "level=departement")
+    page.wait("#map-status .map-built")
+    paths, _, legend, _ = _in_frame(page, _COUNT, "document.querySelectorAll("
+                                    "'path.leaflet-interactive').length > 0")
+    assert paths == _n_territories(reg, "departement", DASH_YEAR)
+    assert len(legend) == 3, legend  # 3 classes, no département under 3 firms
+
+    # year, then the actors map: one marker per active actor of that year
+    page.select("map-year", "2024")
+    _wait_src(page, "year=2024")
+    page.select("map-kind", "Acteurs")
+    _wait_src(page, "kind=actors", "year=2024")
+    n_actors = len(_active_actors(reg.actors(), 2024))
+    _, markers, _, title = _in_frame(page, _COUNT, "document.querySelectorAll("
+                                     "'.leaflet-marker-icon').length > 0")
+    assert markers == n_actors and "Année 2024" in title
+    # the choropleth controls do not apply to the actors map
+    assert "disabled" in page.driver.find_element(By.ID, "map-indicator").get_attribute(
+        "outerHTML")
+
+    # coverage: threshold d with the slider's keyboard, and one more category
+    page.select("map-kind", "Couverture")
+    _wait_src(page, "kind=coverage")
+    thumb = page.driver.find_element(By.CSS_SELECTOR, "#map-distance [role=slider]")
+    thumb.send_keys(Keys.ARROW_RIGHT)
+    thumb.send_keys(Keys.ARROW_RIGHT)
+    _wait_src(page, "distance_km=40")
+    page.select("map-categories", "Chambre de métiers")
+    src = _wait_src(page, "categories=")
+    cats = urllib.parse.parse_qs(urllib.parse.urlparse(src).query)["categories"][0].split(",")
+    assert "cma" in cats and "cci" in cats
+    paths, _, legend, _ = _in_frame(page, _COUNT, "document.querySelectorAll("
+                                    "'path.leaflet-interactive').length > 0")
+    assert paths >= 2 and any("40 km" in row for row in legend)
+    # the download link is the same map
+    href = page.driver.find_element(By.ID, "map-download").get_attribute("href")
+    assert "download=1" in href and "distance_km=40" in href
+    page.no_xss()
+
+
+def test_map_page_staff(page) -> None:  # type: ignore[no-untyped-def]
+    """Signed in, the firm maps are offered and the frame shows the SMEs."""
+    page.sign_in()
+    page.open("/carte")
+    page.wait("#map-frame")
+    assert "kind=combined" in _frame_src(page) and "public=0" in _frame_src(page)
+    page.select("map-kind", "PME par stade")
+    _wait_src(page, "kind=firms")
+    labels = _in_frame(page, "return Array.from(document.querySelectorAll("
+                       "'.leaflet-control-layers-overlays label')).map(l => l.textContent)",
+                       "document.querySelectorAll('.leaflet-control-layers-overlays label')"
+                       ".length > 0")
+    assert any("PME non accompagnées" in text for text in labels)
+    page.driver.find_element("css selector", "#map-public input").click()
+    _wait_src(page, "public=1")
+    page.sign_out()
+
+
+# ---------------------------------------------------------------------------
+# Réseau
+# ---------------------------------------------------------------------------
+
+_CY = "var cy = document.getElementById('network-graph')._cyreg.cy;"
+
+
+def _cy(page, expr: str):  # type: ignore[no-untyped-def]
+    return page.driver.execute_script(_CY + f"return {expr};")
+
+
+def _wait_graph(page, n_nodes: int, n_edges: int | None = None) -> None:  # type: ignore[no-untyped-def]
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def ok(d):  # type: ignore[no-untyped-def]
+        got = d.execute_script("var e = document.getElementById('network-graph');"
+                               "if (!e || !e._cyreg) return null;"
+                               "return [e._cyreg.cy.nodes().length, "
+                               "e._cyreg.cy.edges('.tie').length];")
+        return got is not None and got[0] == n_nodes and (n_edges is None or got[1] == n_edges)
+
+    try:
+        WebDriverWait(page.driver, 30, 0.1).until(ok)
+    except Exception as exc:
+        got = _cy(page, "[cy.nodes().length, cy.edges('.tie').length]")
+        raise AssertionError(f"graph shows {got}, expected {n_nodes} nodes, "
+                             f"{n_edges} edges") from exc
+
+
+def _figure(page, fid: str) -> int:  # type: ignore[no-untyped-def]
+    text = page.wait(f"#{fid} .kf-value").text
+    return int(re.sub(r"\D", "", text))
+
+
+def _click_node(page, node_id: str) -> None:  # type: ignore[no-untyped-def]
+    """Click, like a user, at the node's rendered position on the canvas."""
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    _cy(page, f"cy.center(cy.$id({node_id!r})) && null")
+    x, y, w, h = _cy(page, f"""(function () {{
+        var p = cy.$id({node_id!r}).renderedPosition(); var c = cy.container();
+        return [p.x, p.y, c.clientWidth, c.clientHeight]; }})()""")
+    el = page.driver.find_element("id", "network-graph")
+    ActionChains(page.driver).move_to_element_with_offset(
+        el, int(x - w / 2), int(y - h / 2)).click().perform()
+
+
+def test_network_page(page, dash_registry, reference) -> None:  # type: ignore[no-untyped-def]
+    from selenium.webdriver.common.by import By
+
+    graph, actors = reference
+    page.open("/reseau")
+    _wait_graph(page, graph.number_of_nodes(), graph.number_of_edges())
+    isolates = set(nx.isolates(graph))
+    assert set(_cy(page, "cy.nodes('.isolated').map(n => n.id())")) == isolates
+    assert _figure(page, "network-n-actors") == graph.number_of_nodes()
+    assert _figure(page, "network-n-ties") == graph.number_of_edges()
+    assert _figure(page, "network-n-isolated") == len(isolates)
+    assert _figure(page, "network-n-components") == nx.number_connected_components(graph)
+    n_rec = _cy(page, "cy.edges('.recommended').length")
+    assert 0 < n_rec <= 10 and _figure(page, "network-n-recommended") == n_rec
+    # dash-cytoscape's scripts come from the dashboard itself: nothing from elsewhere
+    assert page.driver.execute_script(
+        "return performance.getEntriesByType('resource').map(e => e.name)"
+        ".filter(n => !n.startsWith(arguments[0]))", page.server.url) == []
+    # nodes sit at their geographic place: east is right, north is up
+    pos = dict(zip(*_cy(page, "[cy.nodes().map(n => n.id()), "
+                              "cy.nodes().map(n => [n.position('x'), n.position('y')])]"),
+                   strict=True))
+    xy = actors.geometry.to_crs(2154)
+    west, east = xy.x.idxmin(), xy.x.idxmax()
+    south, north = xy.y.idxmin(), xy.y.idxmax()
+    assert pos[west][0] < pos[east][0] and pos[north][1] < pos[south][1]
+
+    # a real click on the best-connected actor opens its card with its degree
+    hub = max(graph.nodes, key=lambda v: (graph.degree(v), v))
+    _click_node(page, hub)
+    selected = _cy(page, "cy.$('node:selected').map(n => n.id())")
+    assert len(selected) == 1
+    chosen = selected[0]
+    page.wait("#network-card-name", text=str(actors.at[chosen, "name"])[:20])
+    assert page.text("#nc-degree") == str(graph.degree(chosen))
+    partners = page.driver.find_elements(By.CSS_SELECTOR, "#network-partners li")
+    assert len(partners) == graph.degree(chosen)
+    # the hostile actor: its name is text in the card, never markup
+    hostile = actors.index[actors["name"].eq(DASH_ACTOR_NAME)][0]
+    _click_node(page, hostile)
+    if _cy(page, "cy.$('node:selected').map(n => n.id())") != [hostile]:
+        _cy(page, f"cy.$id({hostile!r}).emit('tap') && null")  # hidden under another node
+    page.wait("#network-card-name", text=DASH_ACTOR_NAME)
+    assert page.text("#nc-degree") == str(graph.degree(hostile))
+    assert not page.driver.find_elements(By.CSS_SELECTOR, "#network-card img")
+    page.no_xss()
+
+    # colour modes, layout, recommended ties
+    before = _cy(page, "cy.nodes().map(n => n.data('colour'))")
+    page.driver.find_element(By.CSS_SELECTOR, "#network-colour input[value=community]").click()
+    page.wait("#network-legend", text="Communauté n° 1")
+    assert _cy(page, "cy.nodes().map(n => n.data('colour'))") != before
+    page.driver.find_element(By.CSS_SELECTOR, "#network-colour input[value=component]").click()
+    page.wait("#network-legend", text="Composante principale")
+    first = _cy(page, "cy.nodes()[0].position()")
+    page.driver.find_element(By.CSS_SELECTOR, "#network-layout input[value=force]").click()
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(page.driver, 20, 0.1).until(
+        lambda d: _cy(page, "cy.nodes()[0].position()") != first)
+    page.select("network-top", "5")
+    WebDriverWait(page.driver, 20, 0.1).until(
+        lambda d: _cy(page, "cy.edges('.recommended').length") <= 5)
+    page.driver.find_element(By.CSS_SELECTOR, "#network-recommended input").click()
+    WebDriverWait(page.driver, 20, 0.1).until(
+        lambda d: _cy(page, "cy.edges('.recommended').length") == 0)
+
+    # territory filter: the actors of the département and their direct partners
+    dep = actors["departement"].astype(str).value_counts().index[0]
+    inside = set(actors.index[actors["departement"].astype(str).eq(dep)])
+    keep = set(inside)
+    for v in inside:
+        keep.update(graph.neighbors(v))
+    page.select("network-territory", f"({dep})")
+    sub = graph.subgraph(keep)
+    _wait_graph(page, sub.number_of_nodes(), sub.number_of_edges())
+    assert set(_cy(page, "cy.nodes().map(n => n.id())")) == keep
+    assert _figure(page, "network-n-isolated") == len(list(nx.isolates(sub)))
+    # and one category among them
+    page.select("network-categories", "CCI (service international)")
+    cci = {v for v in keep if actors.at[v, "category"] == "cci"}
+    sub = graph.subgraph(cci)
+    _wait_graph(page, sub.number_of_nodes(), sub.number_of_edges())
+    assert _figure(page, "network-n-ties") == sub.number_of_edges()
+    # another year, same filters
+    page.select("network-year", "2023")
+    g23, a23 = _reference_graph(dash_registry, 2023)
+    keep23 = set(a23.index[a23["departement"].astype(str).eq(dep)])
+    for v in list(keep23):
+        keep23.update(g23.neighbors(v))
+    sub = g23.subgraph({v for v in keep23 if a23.at[v, "category"] == "cci"})
+    _wait_graph(page, sub.number_of_nodes(), sub.number_of_edges())
+    page.no_xss()

@@ -190,7 +190,18 @@ def _catchment_loads(registry: Registry, year: int) -> pd.DataFrame:
     return pd.DataFrame(stored).set_index("actor_id")[["n_firms", "load_firms"]]
 
 
-def _add_actors(m: folium.Map, registry: Registry, year: int, legend: _Legend) -> int:
+def _firm_count(n: Any, public: bool, decimals: int = 0, value: Any = None) -> str:
+    """A count of firms (or a value resting on ``n`` firms) for a popup: ``s`` on a
+    public map when 1 or 2 firms are behind it (frequency rule)."""
+    if n is None or pd.isna(n):
+        return ""
+    if public and bool(disclosure.primary_confidential([float(n)])[0]):
+        return disclosure.SECRET
+    return _fmt(n if value is None else value, decimals)
+
+
+def _add_actors(m: folium.Map, registry: Registry, year: int, legend: _Legend, *,
+                public: bool = False) -> int:
     actors = registry.actors(year)
     names = _commune_names(registry)
     actor_ties, firm_ties = _tie_counts(registry, year)
@@ -215,12 +226,13 @@ def _add_actors(m: folium.Map, registry: Registry, year: int, legend: _Legend) -
             ("Catégorie", info.label_fr if info else cat),
             ("Commune", names.get(str(row["commune"]), str(row["commune"]))),
             ("Liens avec des acteurs", int(actor_ties.get(aid, 0))),
-            ("PME liées", int(firm_ties.get(aid, 0))),
+            ("PME liées", _firm_count(int(firm_ties.get(aid, 0)), public)),
             ("Capacité", "" if pd.isna(capacity) else _fmt(capacity, 0)),
             ("PME du bassin (plus proche de sa catégorie)",
-             _fmt(loads.at[aid, "n_firms"], 0) if aid in loads.index else ""),
+             _firm_count(loads.at[aid, "n_firms"], public) if aid in loads.index else ""),
             ("Charge (PME du bassin / capacité)",
-             _fmt(loads.at[aid, "load_firms"], 1) if aid in loads.index else ""),
+             _firm_count(loads.at[aid, "n_firms"], public, 1, loads.at[aid, "load_firms"])
+             if aid in loads.index else ""),
         ])
         group = info.group if info else "authorities"
         by_group.setdefault(group, []).append(_feature(g, index[cat], popup))
@@ -658,7 +670,9 @@ def build_map(
     public : bool
         Public map: choropleth cells of firm-based indicators with fewer than
         ``settings.sdc_min_firms`` firms (INSEE frequency rule) print as ``s`` and
-        are drawn hatched, never classified (:mod:`ecosystem.disclosure`).
+        are drawn hatched, never classified (:mod:`ecosystem.disclosure`); in the
+        actors' popups, counts of linked SMEs and catchment sizes of 1 or 2 firms (and
+        the load computed from them) print ``s``.
 
     Returns
     -------
@@ -702,7 +716,7 @@ def build_map(
         _add_firms(m, reg, year, legend, mode=firms_mode, hex_km=hex_km,
                    distance_km=distance_km, categories=categories)
     if kind in ("actors", "network", "combined"):
-        _add_actors(m, reg, year, legend)
+        _add_actors(m, reg, year, legend, public=public)
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     m.fit_bounds([[extent[1], extent[0]], [extent[3], extent[2]]])
     heading = title or KINDS[kind]

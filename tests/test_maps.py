@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -347,3 +348,40 @@ def test_public_choropleth_hides_cells_with_fewer_than_3_firms(tmp_path) -> None
     private = save_map(build_map(reg, 2025, "choropleth", indicator="unserved_share",
                                  level="commune"), tmp_path / "q.html").read_text()
     assert "secret statistique" not in private
+
+
+def _popups(m) -> list[str]:  # type: ignore[no-untyped-def]
+    """Popup HTML of every feature of the map's data layers (decoded from their JSON)."""
+    from maps.elements import DataLayer
+
+    out, stack = [], [m]
+    while stack:
+        el = stack.pop()
+        if isinstance(el, DataLayer):
+            payload = json.loads(el.payload)
+            out += [f["properties"].get("p", "") for f in payload["fc"]["features"]]
+        stack.extend(el._children.values())
+    return out
+
+
+def test_public_actor_popups_hide_small_firm_counts(registry: Registry) -> None:
+    """On a public map, an actor popup's count of linked SMEs of 1 or 2 (counted here from
+    the relations layer) prints 's'; the staff map prints the number."""
+    import pandas as pd
+
+    rel = registry.relations(YEAR)
+    ends = pd.concat([
+        rel.loc[rel["source_type"].eq("actor") & rel["target_type"].ne("actor"), "source"],
+        rel.loc[rel["target_type"].eq("actor") & rel["source_type"].ne("actor"), "target"],
+    ]).astype(str).value_counts()
+    small = ends[(ends >= 1) & (ends <= 2)]
+    assert len(small), "the test registry has actors with 1-2 linked SMEs"
+    names = registry.actors(YEAR).set_index("id")["name"].astype(str)
+    staff = _popups(maps.build_map(registry, YEAR, "actors"))
+    public = _popups(maps.build_map(registry, YEAR, "actors", public=True))
+    for aid, n in small.items():
+        title = f"<b>{html.escape(names[aid])}</b>"
+        for popups, shown in ((public, "s"), (staff, str(n))):
+            mine = [p for p in popups if title in p]
+            assert len(mine) == 1, aid
+            assert re.search(f"PME liées : {shown}(<br>|</div>)", mine[0]), (aid, mine[0])

@@ -17,7 +17,8 @@ def _get(url: str) -> tuple[int, bytes, str]:
         with urllib.request.urlopen(url, timeout=120) as r:
             return r.status, r.read(), r.headers.get("Content-Type", "")
     except urllib.error.HTTPError as e:
-        return e.code, e.read(), ""
+        with e:
+            return e.code, e.read(), ""
 
 
 def test_generate_and_download(page, dash_registry, tmp_path) -> None:  # type: ignore[no-untyped-def]

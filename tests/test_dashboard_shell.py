@@ -24,7 +24,8 @@ def _post(url: str, payload: dict, cookie: str | None = None) -> tuple[int, str]
         with urllib.request.urlopen(req, timeout=60) as r:
             return r.status, r.read().decode()
     except urllib.error.HTTPError as e:
-        return e.code, e.read().decode()
+        with e:
+            return e.code, e.read().decode()
 
 
 def _session_cookie(server) -> str:  # type: ignore[no-untyped-def]
@@ -33,11 +34,13 @@ def _session_cookie(server) -> str:  # type: ignore[no-untyped-def]
 
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    page = opener.open(server.url + "/login").read().decode()
+    with opener.open(server.url + "/login") as r:
+        page = r.read().decode()
     csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
     data = urllib.parse.urlencode({"csrf": csrf, "username": DASH_USER,
                                    "password": DASH_PASSWORD}).encode()
-    opener.open(server.url + "/login", data=data).read()
+    with opener.open(server.url + "/login", data=data) as r:
+        r.read()
     return "; ".join(f"{c.name}={c.value}" for c in jar)
 
 
@@ -60,19 +63,22 @@ def test_login_refuses_wrong_password(dash_server) -> None:  # type: ignore[no-u
 
     opener = urllib.request.build_opener(
         urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
-    page = opener.open(dash_server.url + "/login").read().decode()
+    with opener.open(dash_server.url + "/login") as r:
+        page = r.read().decode()
     csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
     data = urllib.parse.urlencode({"csrf": csrf, "username": DASH_USER,
                                    "password": "wrong"}).encode()
     with pytest.raises(urllib.error.HTTPError) as err:
         opener.open(dash_server.url + "/login", data=data)
     assert err.value.code == 401
+    err.value.close()
     # a forged form without the session's token is refused too
     data = urllib.parse.urlencode({"csrf": "forged", "username": DASH_USER,
                                    "password": DASH_PASSWORD}).encode()
     with pytest.raises(urllib.error.HTTPError) as err:
         opener.open(dash_server.url + "/login", data=data)
     assert err.value.code == 400
+    err.value.close()
 
 
 def test_staff_callbacks_refused_without_sign_in(dash_server) -> None:  # type: ignore[no-untyped-def]

@@ -42,7 +42,8 @@ __all__ = [
     "primary_confidential", "ACTOR_ONLY_INDICATORS", "involves_firms", "SECRET",
     "TOTAL_LABEL", "PublishedTable", "protect_table", "protect_series", "audit_frame",
     "AUDIT_COLUMNS",
-    "NUMERATORS", "numerator_counts", "indicator_secrets", "publish_indicators",
+    "NUMERATORS", "COUNT_INDICATORS", "numerator_counts", "indicator_secrets",
+    "publish_indicators",
 ]
 
 #: How a suppressed cell is printed (INSEE convention).
@@ -624,6 +625,28 @@ def indicator_secrets(table: pd.DataFrame, counts: pd.DataFrame, suffix: str = "
     return pd.DataFrame(out, index=table.index)
 
 
+#: Indicator columns that count firms: besides their own suppression, enough other
+#: territories are suppressed that the level's total (the région's figure, published
+#: too) cannot give a suppressed count away by subtraction.
+COUNT_INDICATORS: tuple[str, ...] = ("n_firms", "n_exporters", "born_global_count",
+                                     "groupement_members")
+
+
+def _with_complements(values: pd.Series, secret: np.ndarray, name: str) -> np.ndarray:
+    """``secret`` plus the complements :func:`protect_series` adds so that the column's
+    total does not reveal a suppressed count (a confidential cell is passed with one
+    firm, the others with at least the frequency threshold)."""
+    if not secret.any():
+        return secret
+    index = pd.RangeIndex(len(values))
+    x = pd.to_numeric(values, errors="coerce").fillna(0).to_numpy(dtype=float)
+    floor = get_settings().sdc_min_firms
+    counts = np.where(secret, 1, np.maximum(x, floor))
+    pub = protect_series(pd.Series(x, index=index), pd.Series(counts, index=index),
+                         total=True, name=name)
+    return pub.secret["value"].to_numpy(dtype=bool)[: len(values)] | secret
+
+
 def publish_indicators(table: pd.DataFrame, firms: pd.DataFrame) -> pd.DataFrame:
     """An indicator table as published: confidential values replaced by ``s``.
 
@@ -631,9 +654,11 @@ def publish_indicators(table: pd.DataFrame, firms: pd.DataFrame) -> pd.DataFrame
     one year, optionally a comparison year); ``firms`` holds the registry's firm
     observations (every year, or at least the table's years). A value ``x`` is
     suppressed by :func:`indicator_secrets` of its year; ``x_compare`` by those of the
-    comparison year; ``x_change`` when either is. The columns that carry a suppressed
-    value become object columns; the others keep their type. This is what
-    ``ecosystem indicators --public``, the public dashboard and the report publish.
+    comparison year; ``x_change`` when either is. For the counts of
+    :data:`COUNT_INDICATORS`, enough other territories are suppressed that the
+    column's total does not reveal a suppressed one. The columns that carry a
+    suppressed value become object columns; the others keep their type. This is what
+    ``ecosystem indicators --public`` and the public dashboard publish.
     """
     from .activity import active_firms
 
@@ -657,8 +682,13 @@ def publish_indicators(table: pd.DataFrame, firms: pd.DataFrame) -> pd.DataFrame
     out = table.copy()
     for name in secret.columns:
         masks = {name: secret[name].to_numpy(dtype=bool)}
+        if name in COUNT_INDICATORS and name in table:
+            masks[name] = _with_complements(table[name], masks[name], name)
         if secret_prev is not None:
             masks[f"{name}_compare"] = secret_prev[name].to_numpy(dtype=bool)
+            if name in COUNT_INDICATORS and f"{name}_compare" in table:
+                masks[f"{name}_compare"] = _with_complements(
+                    table[f"{name}_compare"], masks[f"{name}_compare"], name)
             masks[f"{name}_change"] = masks[name] | masks[f"{name}_compare"]
         for column, mask in masks.items():
             if column in out and mask.any():

@@ -121,6 +121,29 @@ def _write_xlsx(frame: pd.DataFrame, out: Path, sheet: str) -> None:
     wb.save(out)
 
 
+def _comma_decimals(table: pd.DataFrame) -> pd.DataFrame:
+    """Floats inside object columns (a column of a published table holding ``s``) with
+    a decimal comma, as ``to_csv(decimal=",")`` writes float columns.
+
+    Examples
+    --------
+    >>> _comma_decimals(pd.DataFrame({"x": [1.5, "s", 2]}))["x"].tolist()
+    ['1,5', 's', 2]
+    """
+    out = table
+    for col in table.columns:
+        if table[col].dtype != object:
+            continue
+        values = table[col]
+        floats = values.map(lambda v: isinstance(v, float | np.floating) and not pd.isna(v))
+        if floats.any():
+            if out is table:
+                out = table.copy()
+            out[col] = values.where(~floats, values[floats].map(
+                lambda v: repr(float(v)).replace(".", ",")))
+    return out
+
+
 def write_table(frame: pd.DataFrame, out: str | os.PathLike[str], fmt: str | None = None,
                 layer: str = "data", dialect: str = "fr") -> Path:
     """Write a table (any frame, with or without geometry) atomically.
@@ -154,6 +177,7 @@ def write_table(frame: pd.DataFrame, out: str | os.PathLike[str], fmt: str | Non
             if fmt == "csv":
                 table = _defuse(table)
                 if dialect == "fr":
+                    table = _comma_decimals(table)
                     table.to_csv(tmp, sep=";", decimal=",", index=False, encoding="utf-8-sig")
                 else:
                     table.to_csv(tmp, sep=",", index=False, encoding="utf-8")

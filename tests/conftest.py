@@ -183,7 +183,10 @@ class Page:
                     return el
             return False
 
-        return WebDriverWait(self.driver, timeout, poll_frequency=0.1).until(ready)
+        from selenium.common.exceptions import StaleElementReferenceException
+
+        return WebDriverWait(self.driver, timeout, poll_frequency=0.1,
+                             ignored_exceptions=[StaleElementReferenceException]).until(ready)
 
     def text(self, css: str) -> str:
         from selenium.webdriver.common.by import By

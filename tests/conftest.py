@@ -195,15 +195,16 @@ class Page:
 
     def select(self, dropdown_id: str, option_text: str) -> None:
         """Choose the option whose label contains ``option_text`` in the dcc.Dropdown
-        ``dropdown_id`` (Dash 4: a button opening a searchable list)."""
+        ``dropdown_id`` (Dash 4: a button opening a searchable list). Retried when a
+        callback re-renders the dropdown while it is being used."""
+        from selenium.common.exceptions import (
+            StaleElementReferenceException,
+            TimeoutException,
+            WebDriverException,
+        )
         from selenium.webdriver.common.by import By
         from selenium.webdriver.common.keys import Keys
         from selenium.webdriver.support.ui import WebDriverWait
-
-        self.driver.find_element(By.ID, dropdown_id).click()
-        search = WebDriverWait(self.driver, 10).until(
-            lambda d: d.find_element(By.CSS_SELECTOR, ".dash-dropdown-search"))
-        search.send_keys(option_text)
 
         def option(d):  # type: ignore[no-untyped-def]
             for el in d.find_elements(By.CSS_SELECTOR, ".dash-options-list-option"):
@@ -211,9 +212,21 @@ class Page:
                     return el
             return False
 
-        WebDriverWait(self.driver, 10).until(option).click()
-        from selenium.common.exceptions import WebDriverException
-
+        for attempt in range(4):
+            try:
+                self.wait(f"#{dropdown_id}")  # no callback running
+                self.driver.find_element(By.ID, dropdown_id).click()
+                search = WebDriverWait(self.driver, 10).until(
+                    lambda d: d.find_element(By.CSS_SELECTOR, ".dash-dropdown-search"))
+                search.send_keys(option_text)
+                WebDriverWait(self.driver, 10, ignored_exceptions=[
+                    StaleElementReferenceException]).until(option).click()
+                break
+            except (StaleElementReferenceException, TimeoutException):
+                if attempt == 3:
+                    raise
+                with contextlib.suppress(WebDriverException):
+                    self.driver.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
         with contextlib.suppress(WebDriverException):  # a single-select list closed itself
             search.send_keys(Keys.ESCAPE)  # a multi-select list stays open: close it
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -319,9 +318,7 @@ def layout(ctx_: Any) -> Any:
             options=[{"label": indicator_label(n, lang), "value": n} for n in MAP_INDICATORS])],
             className="control wide"),
     ], className="controls")
-    with warnings.catch_warnings():  # Dash 4 announces DataTable's move to a package
-        warnings.simplefilter("ignore", DeprecationWarning)
-        table = _data_table(compare, lang)
+    table = _data_table(compare, lang)
     return page(
         tr("title", lang), tr("intro", lang), controls,
         html.Div([html.H3(id="tr-map-title"),

@@ -16,7 +16,6 @@ Every component that receives firm-level data is declared with
 from __future__ import annotations
 
 import tempfile
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -279,22 +278,20 @@ def layout(ctx: Any) -> html.Div:
                       value=[], className="control unserved-check"),
     ], className="controls")
     columns = [{"name": t(f"col_{c}", lang), "id": c} for c in COLUMNS]
-    with warnings.catch_warnings():  # Dash 4 announces DataTable's move to a package
-        warnings.simplefilter("ignore", DeprecationWarning)
-        table = dash_table.DataTable(
-            id=TABLE, columns=columns, data=[], page_action="custom", sort_action="custom",
-            sort_mode="single", sort_by=[], page_current=0, page_size=PAGE_SIZE, page_count=1,
-            style_table={"overflowX": "auto"}, fill_width=False,
-            style_cell={"fontFamily": FONT, "fontSize": "0.84rem", "padding": "4px 8px",
-                        "textAlign": "left", "maxWidth": "22rem", "whiteSpace": "normal",
-                        "verticalAlign": "top"},
-            style_cell_conditional=[
-                {"if": {"column_id": c}, "width": w, "minWidth": w, "maxWidth": w}
-                for c, w in _WIDTHS.items()] + [
-                {"if": {"column_id": c}, "textAlign": "right"} for c in _NUMERIC] + [
-                {"if": {"column_id": "reasons"}, "fontSize": "0.78rem"}],
-            style_header={"fontWeight": "600", "backgroundColor": "#eef2f6",
-                          "whiteSpace": "normal"})
+    table = dash_table.DataTable(
+        id=TABLE, columns=columns, data=[], page_action="custom", sort_action="custom",
+        sort_mode="single", sort_by=[], page_current=0, page_size=PAGE_SIZE, page_count=1,
+        style_table={"overflowX": "auto"}, fill_width=False,
+        style_cell={"fontFamily": FONT, "fontSize": "0.84rem", "padding": "4px 8px",
+                    "textAlign": "left", "maxWidth": "22rem", "whiteSpace": "normal",
+                    "verticalAlign": "top"},
+        style_cell_conditional=[
+            {"if": {"column_id": c}, "width": w, "minWidth": w, "maxWidth": w}
+            for c, w in _WIDTHS.items()] + [
+            {"if": {"column_id": c}, "textAlign": "right"} for c in _NUMERIC] + [
+            {"if": {"column_id": "reasons"}, "fontSize": "0.78rem"}],
+        style_header={"fontWeight": "600", "backgroundColor": "#eef2f6",
+                      "whiteSpace": "normal"})
     downloads = html.Div([
         html.Span(t("downloads", lang), className="unserved-dl-text"),
         html.Button(t("download_csv", lang), id="unserved-csv", className="action",

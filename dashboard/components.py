@@ -14,8 +14,21 @@ from dash import dash_table, dcc, html
 
 from .i18n import LEVEL_LABELS, number, t
 
-__all__ = ["page", "year_dropdown", "level_dropdown", "territory_dropdown", "table",
+__all__ = ["dropdown_labels", "page", "year_dropdown", "level_dropdown", "territory_dropdown",
+           "table",
            "key_figure", "secret_note", "error_box", "card", "table_records"]
+
+
+#: Texts of Dash's multi-select dropdown in French (Dash's own are English).
+DROPDOWN_LABELS_FR = {"select_all": "Tout sélectionner", "deselect_all": "Tout désélectionner",
+                      "selected_count": "{num_selected} choisies", "search": "Rechercher",
+                      "clear_search": "Effacer la recherche",
+                      "clear_selection": "Tout effacer", "no_options_found": "Aucun résultat"}
+
+
+def dropdown_labels(lang: str) -> dict[str, Any]:
+    """Keyword arguments giving a dcc.Dropdown its texts in ``lang``."""
+    return {} if lang == "en" else {"labels": DROPDOWN_LABELS_FR}
 
 
 def page(title: str, intro: str | None, *children: Any, page_id: str) -> html.Div:

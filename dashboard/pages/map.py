@@ -40,7 +40,7 @@ from ecosystem import catalogue
 from ecosystem.settings import CATEGORIES, get_settings
 
 from .. import auth
-from ..components import error_box, page, year_dropdown
+from ..components import dropdown_labels, error_box, page, year_dropdown
 from ..i18n import LEVEL_LABELS, category_label, number, translator
 
 PATH = "/carte"
@@ -363,7 +363,8 @@ def layout(ctx: Any) -> Any:
             className="control wide map-distance"),
         html.Label([tr("front_line", lang), dcc.Dropdown(
             id="map-categories", options=_category_options(lang),
-            value=list(s.unserved_categories), multi=True, clearable=False)],
+            value=list(s.unserved_categories), multi=True, clearable=False,
+            **dropdown_labels(lang))],
             className="control wide map-categories"),
         # staff may preview the public version; the public always gets it (the server
         # forces it whatever this box says), so the box is hidden for them

@@ -39,7 +39,7 @@ from ecosystem.activity import active_relations
 from ecosystem.settings import CATEGORIES, CATEGORY_GROUPS, RELATION_KINDS
 from maps import style
 
-from ..components import card, key_figure, page, year_dropdown
+from ..components import card, dropdown_labels, key_figure, page, year_dropdown
 from ..i18n import category_label, number, translator
 
 PATH = "/reseau"
@@ -438,7 +438,8 @@ def layout(ctx: Any) -> Any:
             className="control wide"),
         html.Label([tr("categories_filter", lang), dcc.Dropdown(
             id="network-categories", options=_category_options(lang), value=[], multi=True,
-            placeholder=tr("all_categories", lang))], className="control wide"),
+            placeholder=tr("all_categories", lang), **dropdown_labels(lang))],
+            className="control wide"),
     ], className="controls")
     graph = cyto.Cytoscape(
         id="network-graph", elements=[], layout={"name": "preset"}, stylesheet=STYLESHEET,

@@ -113,11 +113,6 @@ _WIDTHS = {"rank": "3.8rem", "name": "8rem", "siret": "8.8rem", "commune": "7rem
            "nearest_km": "5.2rem", "reasons": "15rem"}
 #: The dashboard's font (the table's own stylesheet would use a monospace one).
 FONT = '"DejaVu Sans", "Segoe UI", Arial, sans-serif'
-#: Texts of the multi-select dropdown in French (Dash's are English).
-DROPDOWN_LABELS_FR = {"select_all": "Tout sélectionner", "deselect_all": "Tout désélectionner",
-                      "selected_count": "{num_selected} choisies", "search": "Rechercher",
-                      "clear_search": "Effacer la recherche",
-                      "clear_selection": "Tout effacer", "no_options_found": "Aucun résultat"}
 
 
 # ---------------------------------------------------------------------------
@@ -267,12 +262,12 @@ def layout(ctx: Any) -> html.Div:
         html.Label([t("categories", lang), dcc.Dropdown(
             id="unserved-categories", options=cat_options, multi=True,
             value=list(st.unserved_categories),
-            **({"labels": DROPDOWN_LABELS_FR} if lang != "en" else {}))],
+            **comp.dropdown_labels(lang))],
             className="control wide unserved-cats"),
         html.Label([t("departement", lang), dcc.Dropdown(
             id="unserved-dep", options=comp.territory_options(deps), value=None,
             placeholder=t("all_deps", lang), clearable=True,
-            **({"labels": DROPDOWN_LABELS_FR} if lang != "en" else {}))], className="control wide"),
+            **comp.dropdown_labels(lang))], className="control wide"),
         dcc.Checklist(id="unserved-exporting", options=[{"label": " " + t("exporting", lang),
                                                          "value": "yes"}],
                       value=[], className="control unserved-check"),

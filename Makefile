@@ -1,10 +1,12 @@
 # Two commands on a fresh machine (Python 3.11+ and the package registries):
-#   make run    set up .venv, build the Occitanie demo registry and print its summary
+#   make run    set up .venv and serve the dashboard on the Occitanie demo (built on first run)
 #   make test   set up .venv and run the whole test suite (ruff, then pytest)
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8050
 
 .PHONY: run test install lint clean bench
 
@@ -17,7 +19,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
-	$(VENV)/bin/ecosystem demo --out demo.gpkg
+	$(VENV)/bin/ecosystem serve --host $(HOST) --port $(PORT)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check ecosystem maps dashboard data tests benchmarks scripts

@@ -139,3 +139,49 @@ def test_shell_in_browser(page) -> None:  # type: ignore[no-untyped-def]
     page.sign_out()
     page.open("/pme-non-accompagnees")
     page.wait("#page-staff-only")
+
+
+def test_serve_command(dash_registry, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """``ecosystem serve`` (the README's run command) serves the dashboard with waitress;
+    ``ecosystem hash-password`` makes a hash the users file accepts."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    exe = str(Path(sys.executable).with_name("ecosystem"))
+    made = subprocess.run([exe, "hash-password"], input="s3cret\n", capture_output=True,
+                          text=True, check=True).stdout.strip()
+    assert check_password(made, "s3cret")
+    users = tmp_path / "users.yaml"
+    users.write_text(f"users:\n  marie: '{made}'\n", encoding="utf-8")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [exe, "serve", "--registry", str(dash_registry.path), "--port", str(port),
+         "--users", str(users), "--no-warm"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True, env={**os.environ, "ECOSYSTEM_SECRET_KEY": "k"})
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert line.startswith("Dashboard on http://127.0.0.1:"), line
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as r:
+                    assert r.status == 200 and b"_dash-renderer" in r.read()
+                break
+            except urllib.error.URLError:
+                import time
+
+                time.sleep(0.1)
+        else:
+            raise AssertionError("the server did not answer")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        proc.stdout.close()
+    missing = subprocess.run([exe, "serve", "--registry", str(tmp_path / "none.gpkg")],
+                             capture_output=True, text=True)
+    assert missing.returncode == 2 and "does not exist" in missing.stderr

@@ -457,6 +457,32 @@ def _add_catchments(m: folium.Map, front: gpd.GeoDataFrame, extent: Any,
         fg.add_to(m)
 
 
+def classify_colours(values: np.ndarray, scheme: str, k: int, direction: int = 1
+                     ) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Classes of a choropleth: the class of each value (-1 for NaN: missing or
+    suppressed, never classified), the upper bounds, and the colour of each class
+    (the best class darkest: reversed when less is better, ``direction < 0``). The
+    folium maps and the report's static maps share it.
+
+    Examples
+    --------
+    >>> c, b, r = classify_colours(np.array([1.0, 2.0, np.nan, 4.0]), "quantiles", 2)
+    >>> c.tolist(), len(b) == len(r) == 2
+    ([0, 0, -1, 1], True)
+    """
+    ok = np.isfinite(values)
+    classes = np.full(len(values), -1)
+    bins = np.array([])
+    if ok.any():
+        classes[ok], bins = _classify(values[ok], scheme, k)
+    n = len(bins)
+    ramp = [style.CHOROPLETH_RAMP[round(i * (len(style.CHOROPLETH_RAMP) - 1) / max(n - 1, 1))]
+            for i in range(n)]
+    if direction < 0:
+        ramp = ramp[::-1]
+    return classes, bins, ramp
+
+
 def _classify(values: np.ndarray, scheme: str, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Class of each value and the upper bounds of the classes."""
     k = max(1, min(k, len(np.unique(values)), len(style.CHOROPLETH_RAMP)))
@@ -493,16 +519,9 @@ def _add_choropleth(m: folium.Map, registry: Registry, year: int, legend: _Legen
     if public and disclosure.involves_firms(indicator):
         secret = disclosure.primary_confidential(table["n_firms"].to_numpy(dtype=float))
         values = np.where(secret, np.nan, values)  # never classified, never printed
-    ok = np.isfinite(values)
-    classes = np.full(len(values), -1)
-    bins = np.array([])
-    if ok.any():
-        classes[ok], bins = _classify(values[ok], scheme, k)
+    classes, bins, ramp = classify_colours(values, scheme, k, ind.direction)
+    ok = classes >= 0
     n_classes = len(bins)
-    ramp = [style.CHOROPLETH_RAMP[round(i * (len(style.CHOROPLETH_RAMP) - 1)
-                                        / max(n_classes - 1, 1))] for i in range(n_classes)]
-    if ind.direction < 0:  # less is better: the best class keeps the darkest colour
-        ramp = ramp[::-1]
     decimals = 0 if ind.dtype == "int" else 2
     styles = [{"color": "#ffffff", "weight": 0.6, "fillColor": c, "fillOpacity": 0.75}
               for c in ramp] + [{"color": "#ffffff", "weight": 0.6,

@@ -59,7 +59,7 @@ from ecosystem.settings import (
     get_settings,
 )
 from maps import style
-from maps.build import _classify, _hex_cells
+from maps.build import _hex_cells, classify_colours
 
 __all__ = [
     "FONT",
@@ -1047,16 +1047,10 @@ def choropleth_map(
     sec = (frame[secret].fillna(False).astype(bool).to_numpy() if secret in frame.columns
            else np.zeros(len(frame), dtype=bool))
     values = np.where(sec, np.nan, values)  # never classified, never printed
-    ok = np.isfinite(values)
-    classes = np.full(len(values), -1)
-    bins = np.array([])
-    if ok.any():
-        classes[ok], bins = _classify(values[ok], scheme, k)
+    classes, bins, ramp = classify_colours(values, scheme, k,
+                                           ind.direction if ind is not None else 1)
+    ok = classes >= 0
     n_classes = len(bins)
-    ramp = [style.CHOROPLETH_RAMP[round(i * (len(style.CHOROPLETH_RAMP) - 1)
-                                        / max(n_classes - 1, 1))] for i in range(n_classes)]
-    if ind is not None and ind.direction < 0:
-        ramp = ramp[::-1]
     if decimals is None and ind is not None and ind.dtype == "int":
         decimals = 0
     fig, ax, map_h = _map_frame(frame.total_bounds, margin=0.02)

@@ -286,7 +286,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def _proximity_command(args: argparse.Namespace) -> int:
     from . import results
-    from .export import write_table
+    from .export import round_km, write_table
 
     reg = open_registry(args.registry)
     _check_year(reg, args.year)
@@ -310,9 +310,7 @@ def _proximity_command(args: argparse.Namespace) -> int:
             from .proximity import infrastructure_by_territory
 
             table = infrastructure_by_territory(table, args.level)
-    km = [c for c in table.columns if str(c).endswith("_km")]
-    table = table.assign(**{c: table[c].astype(float).round(2) for c in km})
-    out = write_table(table, args.out, layer=args.command.replace("-", "_"))
+    out = write_table(round_km(table), args.out, layer=args.command.replace("-", "_"))
     print(f"Wrote {out}")
     return 0
 

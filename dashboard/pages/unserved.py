@@ -25,7 +25,7 @@ from dash import Input, Output, State, ctx, dash_table, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from ecosystem._errors import EmptyDataError
-from ecosystem.export import write_table
+from ecosystem.export import round_km, write_table
 from ecosystem.settings import CATEGORIES, STAGES, get_settings
 
 from .. import components as comp
@@ -240,8 +240,7 @@ def display_rows(rows: pd.DataFrame, data: Any, lang: str) -> list[dict[str, Any
 
 def cli_table(table: pd.DataFrame) -> pd.DataFrame:
     """The list as ``ecosystem unserved --out`` writes it (distances to 10 m)."""
-    km = [c for c in table.columns if str(c).endswith("_km")]
-    return table.assign(**{c: table[c].astype(float).round(2) for c in km})
+    return round_km(table)
 
 
 # ---------------------------------------------------------------------------

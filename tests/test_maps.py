@@ -124,7 +124,10 @@ def test_combined_is_light(pages: dict[str, Path]) -> None:
 @pytest.fixture
 def browser(chrome):  # type: ignore[no-untyped-def]
     """The session's headless Chromium (``tests/conftest.py``): every host but
-    loopback unresolvable, so a page that fetched anything remote would fail."""
+    loopback unresolvable, so a page that fetched anything remote would fail. Its
+    console log is emptied first: what earlier tests' pages logged is not the maps'."""
+    chrome.get("about:blank")
+    chrome.get_log("browser")  # reading the log clears it
     return chrome
 
 

@@ -29,17 +29,17 @@ import pandas as pd
 from scipy import sparse
 from scipy.spatial import cKDTree
 
-from .proximity import (
-    _as_lambert93,
-    _check_categories,
-    _firms_of_year,
-    _front_actors,
-    _key_frame,
-    _point_xy,
-    _settings_value,
-    territory_means,
+from .aggregate import territory_means
+from .inputs import (
+    as_lambert93,
+    check_categories,
+    firm_key_frame,
+    firms_of_year,
+    point_xy,
+    positive_setting,
 )
 from .settings import get_settings
+from .unserved import front_actors
 
 __all__ = [
     "ACCESS_COLUMNS",
@@ -117,12 +117,12 @@ def cost_table(
         origin position then dest position. This is the cost table PySAL ``access``
         takes (``cost_origin="origin"``, ``cost_dest="dest"``, ``cost_name="cost_km"``).
     """
-    d = _settings_value(max_km, "unserved_distance_km")
-    detour = _settings_value(detour_factor, "detour_factor")
-    firms = _as_lambert93(firms, "firms")
-    actors = _as_lambert93(actors, "actors")
+    d = positive_setting(max_km, "unserved_distance_km")
+    detour = positive_setting(detour_factor, "detour_factor")
+    firms = as_lambert93(firms, "firms")
+    actors = as_lambert93(actors, "actors")
     i, j, cost = _pairs(
-        _point_xy(firms, "firms", "firm_id"), _point_xy(actors, "actors", "id"), d, detour
+        point_xy(firms, "firms", "firm_id"), point_xy(actors, "actors", "id"), d, detour
     )
     order = np.lexsort((j, i))
     return pd.DataFrame({
@@ -194,7 +194,7 @@ def floating_catchment(
     >>> floating_catchment(cost, demand, supply, 30, [(10, 1), (20, 0.68), (30, 0.22)]).round(6).tolist()
     [5.952381, 8.047619, 0.0]
     """  # noqa: E501
-    d = _settings_value(max_km, "unserved_distance_km")
+    d = positive_setting(max_km, "unserved_distance_km")
     demand_index = pd.Index(demand.index)
     supply_index = pd.Index(supply.index)
     i = demand_index.get_indexer(cost[origin])
@@ -261,14 +261,14 @@ def firm_accessibility(
         One of ``categories`` has no active actor in ``year``.
     """
     s = get_settings()
-    d = _settings_value(distance_km, "unserved_distance_km")
-    detour = _settings_value(detour_factor, "detour_factor")
+    d = positive_setting(distance_km, "unserved_distance_km")
+    detour = positive_setting(detour_factor, "detour_factor")
     if demand not in ("firms", "employees"):
         raise ValueError(f"demand must be 'firms' or 'employees'; got {demand!r}")
-    cats = _check_categories(s.unserved_categories if categories is None else categories)
-    front = _front_actors(actors, year, cats)
-    live, fxy = _firms_of_year(firms, year)
-    axy = _point_xy(front, "actors", "id")
+    cats = check_categories(s.unserved_categories if categories is None else categories)
+    front = front_actors(actors, year, cats)
+    live, fxy = firms_of_year(firms, year)
+    axy = point_xy(front, "actors", "id")
     if "capacity" in front:
         supply = pd.to_numeric(front["capacity"], errors="coerce").astype(float).to_numpy()
     else:
@@ -280,7 +280,7 @@ def firm_accessibility(
     else:
         dem = np.ones(len(live))
     i, j, cost = _pairs(fxy, axy, d, detour)
-    out = _key_frame(live)
+    out = firm_key_frame(live)
     out["demand"] = dem
     out["n_actors_within_d"] = np.bincount(i, minlength=len(live)).astype(np.int64)
     out["access_2sfca"] = _fca(i, j, np.ones(len(cost)), dem, supply)

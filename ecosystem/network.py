@@ -41,6 +41,10 @@ __all__ = [
     "Analysis",
     "NetworkData",
     "actor_graph",
+    "adjacency_matrix",
+    "efficiency_from_distances",
+    "inverse_distance_sum",
+    "shortest_path_lengths",
     "actor_metrics",
     "actor_table",
     "analyse",
@@ -377,7 +381,8 @@ def firm_ties(
 _BFS_BLOCK = 512
 
 
-def _csr(g: ig.Graph) -> sparse.csr_matrix:
+def adjacency_matrix(g: ig.Graph) -> sparse.csr_matrix:
+    """Symmetric sparse adjacency matrix (CSR) of an undirected igraph graph."""
     n = g.vcount()
     edges = np.asarray(g.get_edgelist(), dtype=np.int64).reshape(-1, 2)
     rows = np.concatenate([edges[:, 0], edges[:, 1]])
@@ -389,7 +394,7 @@ def _distance_blocks(g: ig.Graph) -> Iterator[np.ndarray]:
     """Unweighted shortest-path lengths, ``_BFS_BLOCK`` source rows at a time (inf when
     unreachable)."""
     n = g.vcount()
-    adj = _csr(g)
+    adj = adjacency_matrix(g)
     for start in range(0, n, _BFS_BLOCK):
         rows = np.arange(start, min(n, start + _BFS_BLOCK))
         yield csgraph.shortest_path(adj, method="D", unweighted=True, directed=False,
@@ -400,6 +405,43 @@ def _distance_blocks(g: ig.Graph) -> Iterator[np.ndarray]:
 _SMALL_GRAPH = 300
 
 
+def inverse_distance_sum(dist: np.ndarray) -> float:
+    """Sum of ``1 / d`` over a block of shortest-path lengths, the diagonal (0) and
+    unreachable pairs (inf) counting 0.
+
+    Examples
+    --------
+    >>> inverse_distance_sum(np.array([[0, 1, np.inf], [1, 0, np.inf], [np.inf, np.inf, 0]]))
+    2.0
+    """
+    with np.errstate(divide="ignore"):
+        inv = 1.0 / np.asarray(dist, dtype=float)
+    inv[~np.isfinite(inv)] = 0.0
+    return float(inv.sum())
+
+
+def efficiency_from_distances(dist: np.ndarray) -> float:
+    """Global efficiency from the full matrix of shortest-path lengths (NaN below 2 nodes).
+
+    Examples
+    --------
+    >>> efficiency_from_distances(np.array([[0, 1, 2], [1, 0, 1], [2, 1, 0]]))
+    0.8333333333333334
+    """
+    n = len(dist)
+    if n < 2:
+        return float("nan")
+    return inverse_distance_sum(dist) / (n * (n - 1))
+
+
+def shortest_path_lengths(g: ig.Graph) -> np.ndarray:
+    """Unweighted shortest-path lengths of every pair (inf when unreachable)."""
+    if g.vcount() == 0:
+        return np.zeros((0, 0))
+    return csgraph.shortest_path(adjacency_matrix(g), method="D", unweighted=True,
+                                 directed=False)
+
+
 def _efficiency(g: ig.Graph) -> float:
     n = g.vcount()
     if n < 2:
@@ -407,17 +449,8 @@ def _efficiency(g: ig.Graph) -> float:
     if g.ecount() == 0:
         return 0.0
     if n <= _SMALL_GRAPH:
-        dist = np.asarray(g.distances(), dtype=float)
-        with np.errstate(divide="ignore"):
-            inv = 1.0 / dist
-        inv[~np.isfinite(inv)] = 0.0
-        return float(inv.sum() / (n * (n - 1)))
-    total = 0.0
-    for block in _distance_blocks(g):
-        with np.errstate(divide="ignore"):
-            inv = 1.0 / block
-        inv[~np.isfinite(inv)] = 0.0  # the diagonal (0) and unreachable pairs (inf)
-        total += float(inv.sum())
+        return efficiency_from_distances(np.asarray(g.distances(), dtype=float))
+    total = sum(inverse_distance_sum(block) for block in _distance_blocks(g))
     return total / (n * (n - 1))
 
 

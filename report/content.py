@@ -1322,7 +1322,7 @@ def _recommendations(reg: Registry, data: Any, year: int, level: str, code: str,
                      relay_sites: int, distance_km: float) -> dict[str, Any]:
     from ecosystem import activation
     from ecosystem.network import NetworkData
-    from ecosystem.proximity import _division_section
+    from ecosystem.potential import naf_section
 
     out: dict[str, Any] = {"sentences": []}
     # -- ties -----------------------------------------------------------------------
@@ -1417,7 +1417,7 @@ def _recommendations(reg: Registry, data: Any, year: int, level: str, code: str,
     gtable = None
     if len(groups):
         div = groups["naf"].astype(str).str.replace(r"[^0-9]", "", regex=True).str.slice(0, 2)
-        groups = groups.assign(section=[_division_section(d) or "" for d in div])
+        groups = groups.assign(section=[naf_section(d) or "" for d in div])
         main = groups.groupby("group_id")["section"].agg(
             lambda s: s.value_counts().sort_index().idxmax())
         size = groups.groupby("group_id").size()

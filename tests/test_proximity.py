@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ecosystem import proximity, settings
+from ecosystem import nearest, proximity, settings
 from ecosystem._errors import EmptyDataError
 from ecosystem.settings import EXPORTING_STAGES, FRONT_LINE_CATEGORIES, REFERENCE_CATEGORIES
 
@@ -137,7 +137,7 @@ def brute_nearest(fx: float, fy: float, actors: gpd.GeoDataFrame, year: int, cat
 @pytest.mark.parametrize(("seed", "threads"), [(1, False), (2, True)])
 def test_nearest_actors_match_brute_force(monkeypatch, seed, threads):
     if threads:  # categories searched in parallel even for a small registry
-        monkeypatch.setattr(proximity, "_THREADS_MIN_POINTS", 0)
+        monkeypatch.setattr(nearest, "_THREADS_MIN_POINTS", 0)
     firms, actors = random_world(seed)
     cats = ["cci", "cce", "bank"]
     table = proximity.nearest_actors(firms, actors, YEAR, cats)
@@ -182,8 +182,8 @@ def brute_nearest_points(points, targets, ids):
 def test_nearest_points_match_brute_force_on_every_path(
     monkeypatch, max_candidates, cells_per_spacing
 ):
-    monkeypatch.setattr(proximity, "_MAX_CANDIDATES", max_candidates)
-    monkeypatch.setattr(proximity, "_CELLS_PER_SPACING", cells_per_spacing)
+    monkeypatch.setattr(nearest, "_MAX_CANDIDATES", max_candidates)
+    monkeypatch.setattr(nearest, "_CELLS_PER_SPACING", cells_per_spacing)
     rng = np.random.default_rng(11)
     # integer-km coordinates: many exact ties and co-located targets
     targets = rng.integers(0, 12, (40, 2)) * 1000.0

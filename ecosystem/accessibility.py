@@ -255,10 +255,8 @@ def firm_accessibility(
         actor capacity available per unit of demand, e.g. accompaniments a year per
         firm; 0 with no actor within *d*).
 
-    Raises
-    ------
-    EmptyDataError
-        One of ``categories`` has no active actor in ``year``.
+        ``attrs["missing_categories"]`` lists the categories without an active actor
+        (left out, as in every measure: :mod:`ecosystem.unserved`).
     """
     s = get_settings()
     d = positive_setting(distance_km, "unserved_distance_km")
@@ -266,7 +264,7 @@ def firm_accessibility(
     if demand not in ("firms", "employees"):
         raise ValueError(f"demand must be 'firms' or 'employees'; got {demand!r}")
     cats = check_categories(s.unserved_categories if categories is None else categories)
-    front = front_actors(actors, year, cats)
+    front, missing = front_actors(actors, year, cats)
     live, fxy = firms_of_year(firms, year)
     axy = point_xy(front, "actors", "id")
     if "capacity" in front:
@@ -285,6 +283,7 @@ def firm_accessibility(
     out["n_actors_within_d"] = np.bincount(i, minlength=len(live)).astype(np.int64)
     out["access_2sfca"] = _fca(i, j, np.ones(len(cost)), dem, supply)
     out["access_e2sfca"] = _fca(i, j, step_weights(cost, bands), dem, supply)
+    out.attrs["missing_categories"] = missing
     return out
 
 

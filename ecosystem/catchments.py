@@ -65,16 +65,14 @@ def catchments(
         n_exporters / capacity`` (above 1: more firms than the actor accompanies in a
         year).
 
-    Raises
-    ------
-    EmptyDataError
-        One of ``categories`` has no active actor in ``year``.
+        ``attrs["missing_categories"]`` lists the categories without an active actor
+        (left out, as in every measure: :mod:`ecosystem.unserved`).
     """
     s = get_settings()
     d = positive_setting(distance_km, "unserved_distance_km")
     detour = positive_setting(detour_factor, "detour_factor")
     cats = check_categories(s.unserved_categories if categories is None else categories)
-    front = front_actors(actors, year, cats)
+    front, missing = front_actors(actors, year, cats)
     live, fxy = firms_of_year(firms, year)
     exporting = is_exporting(live).to_numpy(dtype=bool) if len(live) else np.zeros(0, bool)
     m = len(front)
@@ -129,6 +127,8 @@ def catchments(
     table["load_exporters"] = ratio(n_exp.astype(float))
     gdf = gpd.GeoDataFrame(table, geometry=front.geometry.to_numpy(), crs=LAMBERT93)
     gdf = gdf.sort_values(["category", "actor_id"], kind="stable")
-    return gdf.reset_index(drop=True)
+    gdf = gdf.reset_index(drop=True)
+    gdf.attrs["missing_categories"] = missing
+    return gdf
 
 

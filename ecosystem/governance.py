@@ -24,8 +24,9 @@ their exact rules are in ``docs/network.md``; in short, for year *y*, *d* =
 ``no_international_link``
     No active actor of the territory is tied to foreign networks (``international_links``).
 ``unserved_area``
-    Some of the territory's active firms are unserved (:func:`ecosystem.proximity.
-    unserved_firms`: no front-line actor within *d*).
+    Some of the territory's active firms are unserved (:func:`ecosystem.unserved.
+    nearest_front`: no front-line actor within *d*, the categories without any actor
+    left out).
 
 Only territories holding at least one active firm or actor are examined.
 """
@@ -39,8 +40,8 @@ import numpy as np
 import pandas as pd
 
 from .activity import active_firms, is_exporting
+from .nearest import nearest_actors
 from .network import Analysis, NetworkData, analyse
-from .proximity import nearest_actors, unserved_firms
 from .registry import Registry
 from .schema import TERRITORY_LEVELS
 from .settings import (
@@ -50,6 +51,7 @@ from .settings import (
     category_label,
     get_settings,
 )
+from .unserved import nearest_front, unserved_by_territory
 
 __all__ = [
     "GAP_COLUMNS",
@@ -100,64 +102,6 @@ def _plural(n: int, word: str, plural: str | None = None) -> str:
 
 def _km(x: float) -> str:
     return f"{x:.0f} km" if x >= 10 else f"{x:.1f} km".replace(".", ",")
-
-
-def unserved_by_territory(
-    firms: pd.DataFrame, actors: pd.DataFrame, year: int, level: str,
-    distance_km: float | None = None,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Unserved firms of ``year`` and their count by territory of ``level``.
-
-    Front-line categories are ``settings.unserved_categories``; those without any active
-    actor that year are left out (a firm is then unserved when none of the others is within
-    *d*); with no front-line actor at all, every active firm is unserved.
-
-    Returns
-    -------
-    unserved : DataFrame
-        :func:`ecosystem.proximity.unserved_firms` (or, without any front-line actor, every
-        active firm with ``potential``).
-    counts : DataFrame
-        Indexed by territory code: ``n_firms``, ``n_unserved``, ``unserved_share``,
-        ``n_unserved_exporting``, ``unserved_potential`` (sum of potential scores).
-    """
-    from .activity import active_actors
-    from .proximity import potential_score
-
-    s = get_settings()
-    live = active_actors(actors, year)
-    present = [c for c in s.unserved_categories if c in set(live["category"])]
-    fy = active_firms(firms, year)
-    if present:
-        un = unserved_firms(firms, actors, year, present, distance_km=distance_km)
-    else:
-        # no front-line actor at all: every active firm is unserved
-        fy = fy.reset_index(drop=True)
-        score = potential_score(fy, history=firms, year=year)
-        names = fy["name"].astype("str").fillna("").where(
-            fy["diffusible"].astype("boolean").fillna(False), "") \
-            if "diffusible" in fy.columns else pd.Series("", index=fy.index)
-        un = pd.DataFrame({
-            **{c: fy[c].astype("str").fillna("").to_numpy()
-               for c in ("firm_id", "siret", "siren")},
-            "name": names.to_numpy(),
-            **{c: fy[c].astype("str").fillna("").to_numpy() for c in TERRITORY_LEVELS},
-            "naf": fy["naf"].astype("str").fillna("").to_numpy(),
-            "employees": fy["employees"].to_numpy(),
-            "stage": fy["stage"].astype("str").to_numpy(),
-            "exporting": is_exporting(fy).to_numpy(dtype=bool),
-            "potential": score["potential"].to_numpy(dtype=float),
-            "reasons": score["reasons"].to_numpy(),
-        }).sort_values(["potential", "firm_id"], ascending=[False, True]).reset_index(drop=True)
-    n_firms = fy[level].astype(str).value_counts()
-    grouped = un.groupby(un[level].astype(str))
-    counts = pd.DataFrame({"n_firms": n_firms})
-    counts["n_unserved"] = grouped.size().reindex(counts.index).fillna(0).astype(int)
-    counts["unserved_share"] = counts["n_unserved"] / counts["n_firms"]
-    counts["n_unserved_exporting"] = grouped["exporting"].sum().reindex(counts.index) \
-        .fillna(0).astype(int)
-    counts["unserved_potential"] = grouped["potential"].sum().reindex(counts.index).fillna(0.0)
-    return un, counts
 
 
 def governance_gaps(
@@ -315,13 +259,8 @@ def governance_gaps(
                         f"({_pct(share[code])}) n'en ont aucun à moins de {_km(d)}.",
                         float(share[code]))
 
-        # unserved: the nearest front-line actor lies beyond d (as proximity.unserved_firms)
-        front = [c for c in s.unserved_categories if c in present]
-        if front:
-            front_km = near[[f"{c}_km" for c in front]].to_numpy(dtype=float).min(axis=1)
-        else:
-            front_km = np.full(len(near), np.inf)
-        unserved = front_km > d
+        # unserved: the one rule of ecosystem.unserved (categories without actor left out)
+        unserved = nearest_front(firms, data.actors, year, distance_km=d).unserved()
         exporting = is_exporting(fy).to_numpy(dtype=bool)
         n_unserved = per_territory(unserved)
         n_unserved_exp = per_territory(unserved & exporting)

@@ -25,9 +25,11 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -40,12 +42,16 @@ from scipy.sparse.csgraph import connected_components
 from . import accessibility, catalogue, composite, proximity
 from ._errors import EmptyDataError
 from .activity import active_actors, active_firms, active_relations, is_exporting
+from .nearest import nearest_actors
 from .registry import Registry
 from .schema import TERRITORY_LEVELS
 from .settings import REFERENCE_CATEGORIES, get_settings, iso_weight
 from .survey import SURVEY_DIMENSIONS, stored_survey, survey_scores
+from .unserved import nearest_front
 
 __all__ = [
+    "IndicatorInputs",
+    "indicator_table",
     "KEY_COLUMNS",
     "compute_indicators",
     "write_indicators",
@@ -53,7 +59,6 @@ __all__ = [
     "territory_indicators",
     "compare",
     "best_iso_weight",
-    "nearest_step",
     "coordinators",
 ]
 
@@ -132,30 +137,6 @@ def _median_by(pos: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
         med = pd.Series(values[ok]).groupby(pos[ok]).median()
         out[med.index.to_numpy()] = med.to_numpy()
     return out
-
-
-def _present_categories(live_actors: pd.DataFrame, wanted: Sequence[str]) -> list[str]:
-    present = set(live_actors["category"].astype(str))
-    return [c for c in wanted if c in present]
-
-
-def nearest_step(
-    firms: gpd.GeoDataFrame, actors: gpd.GeoDataFrame, year: int
-) -> pd.DataFrame | None:
-    """The nearest-actor step of the indicators: :func:`proximity.nearest_actors` for the
-    front-line categories that have an active actor (and, as that function always
-    does, the reference categories).
-
-    Returns None when no actor of the front line nor of the reference set is active.
-    """
-    s = get_settings()
-    live_actors = active_actors(actors, year)
-    wanted = list(dict.fromkeys([*s.unserved_categories, *REFERENCE_CATEGORIES]))
-    cats = _present_categories(live_actors, s.unserved_categories) or _present_categories(
-        live_actors, wanted)
-    if not cats:
-        return None
-    return proximity.nearest_actors(firms, actors, year, cats)
 
 
 def _evenness(pos: np.ndarray, categories: pd.Series, n: int) -> np.ndarray:
@@ -283,7 +264,6 @@ def territory_indicators(
         :data:`KEY_COLUMNS` then the catalogue's indicators in catalogue order.
     """
     _check_level(level)
-    s = get_settings()
     live = active_firms(firms, year)
     if not isinstance(live.index, pd.RangeIndex) or live.index.start != 0:
         live = live.reset_index(drop=True)
@@ -332,18 +312,15 @@ def territory_indicators(
         covered = np.bincount(pairs["pos"].to_numpy(), minlength=n).astype(float)
     cols["category_coverage"] = np.where(n_act > 0, covered / n_ref, np.nan)
 
-    near = nearest_step(live, actors, year) if len(live) else None
-    if near is not None:
+    # the one unserved rule (ecosystem.unserved): front-line categories without an actor
+    # are left out and named in attrs["missing_categories"]
+    front = nearest_front(live, actors, year)
+    unserved = front.unserved()
+    if len(live):
+        near = nearest_actors(live, actors, year, REFERENCE_CATEGORIES)
         reach = near["n_reference_categories_within_d"].to_numpy(dtype=float) / n_ref
-        front = [f"{c}_km" for c in s.unserved_categories if f"{c}_km" in near.columns]
-        km = near[front].to_numpy(dtype=float) if front else np.full((len(live), 1), np.nan)
-        with np.errstate(invalid="ignore"):
-            nearest_front = np.where(np.isnan(km).all(axis=1), np.inf,
-                                     np.nanmin(np.where(np.isnan(km), np.inf, km), axis=1))
-        unserved = nearest_front > s.unserved_distance_km
     else:
-        reach = np.zeros(len(live))
-        unserved = np.ones(len(live), dtype=bool)
+        reach = np.zeros(0)
     cols["category_reach"] = _mean_by(fpos, reach, n)
     cols["category_evenness"] = _evenness(apos, live_actors["category"].astype(str), n)
 
@@ -430,9 +407,8 @@ def territory_indicators(
 
     # -- proximity and infrastructure ---------------------------------------------------
     cols["unserved_share"] = _ratio(_count(fpos, n, unserved), n_firms)
-    front_present = _present_categories(live_actors, s.unserved_categories)
-    if len(live) and front_present:
-        acc = accessibility.firm_accessibility(live, actors, year, front_present)
+    if len(live) and len(front.actors):
+        acc = accessibility.firm_accessibility(live, actors, year)
         cols["access_2sfca_mean"] = _mean_by(fpos, acc["access_2sfca"].to_numpy(float), n)
     else:
         cols["access_2sfca_mean"] = np.where(n_firms > 0, 0.0, np.nan)
@@ -467,7 +443,9 @@ def territory_indicators(
             out[ind.name] = np.asarray(values, dtype=float)
     if with_composite:
         out = pd.concat([out, composite.imi(out)], axis=1)
-    return out[[*KEY_COLUMNS, *(c for c in catalogue.names() if c in out.columns)]]
+    out = out[[*KEY_COLUMNS, *(c for c in catalogue.names() if c in out.columns)]]
+    out.attrs["missing_categories"] = list(front.missing)
+    return out
 
 
 # ---------------------------------------------------------------------------
@@ -507,16 +485,85 @@ def compare(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _history(registry: Registry, level: str) -> pd.DataFrame:
-    columns = ["firm_id", "year", "stage", "created", "export_share", level]
-    return registry.read("firms", columns=list(dict.fromkeys(columns)))
+@dataclass(frozen=True)
+class IndicatorInputs:
+    """Everything the indicator table reads besides the firms of the year.
+
+    One value read once from a registry (:meth:`from_registry`) and passed to
+    :func:`indicator_table`: ``ecosystem indicators``, the dashboard, the report and the
+    what-if scenarios (which replace ``actors`` and ``relations`` with :meth:`replace`)
+    all compute the table through it, so that they give the same figures.
+
+    Attributes
+    ----------
+    actors : GeoDataFrame
+        The actors layer (every year).
+    relations : DataFrame
+        The relations layer (every year).
+    territories : dict
+        Level -> the territories of that level (the levels read).
+    infrastructure : GeoDataFrame or None
+    broadband : DataFrame or None
+    history : DataFrame or None
+        Firm observations of every year (``firm_id``, ``year``, ``stage``, ``created``,
+        ``export_share`` and the territory columns).
+    survey : DataFrame or None
+        The stored survey (:func:`ecosystem.survey.stored_survey`).
+    """
+
+    actors: gpd.GeoDataFrame
+    relations: pd.DataFrame
+    territories: dict[str, pd.DataFrame]
+    infrastructure: gpd.GeoDataFrame | None = None
+    broadband: pd.DataFrame | None = None
+    history: pd.DataFrame | None = None
+    survey: pd.DataFrame | None = None
+
+    @classmethod
+    def from_registry(cls, registry: Registry, levels: Sequence[str] = TERRITORY_LEVELS
+                      ) -> IndicatorInputs:
+        """Read the layers of ``registry`` (the territories of ``levels`` only)."""
+        columns = ["firm_id", "year", "stage", "created", "export_share", *TERRITORY_LEVELS]
+        return cls(
+            actors=registry.actors(),
+            relations=registry.relations(),
+            territories={_check_level(lv): registry.territories(lv) for lv in levels},
+            infrastructure=registry.infrastructure(),
+            broadband=registry.read("broadband"),
+            history=registry.read("firms", columns=list(dict.fromkeys(columns))),
+            survey=stored_survey(registry),
+        )
+
+    def replace(self, **changes: object) -> IndicatorInputs:
+        """A copy with some layers replaced (e.g. a scenario's actors and relations)."""
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+    def territories_of(self, level: str) -> pd.DataFrame:
+        """The territories of ``level`` (refused when that level was not read)."""
+        if level not in self.territories:
+            raise ValueError(f"the territories of level {level!r} were not read; levels read: "
+                             f"{list(self.territories)}")
+        return self.territories[level]
 
 
-def _one_year(registry: Registry, level: str, year: int, layers: dict) -> pd.DataFrame:
+def indicator_table(
+    firms: gpd.GeoDataFrame, inputs: IndicatorInputs, level: str, year: int
+) -> pd.DataFrame:
+    """The indicator table of ``level`` in ``year``: :func:`territory_indicators` with
+    every layer of ``inputs`` (the one path of every surface that shows an indicator).
+
+    Parameters
+    ----------
+    firms : GeoDataFrame
+        Firm observations of ``year`` (others are ignored).
+    inputs : IndicatorInputs
+    level : {"commune", "epci", "departement", "region"}
+    year : int
+    """
     return territory_indicators(
-        registry.firms(year), layers["actors"], layers["relations"], year, level,
-        territories=layers["territories"], infrastructure=layers["infrastructure"],
-        broadband=layers["broadband"], history=layers["history"], survey=layers["survey"],
+        firms, inputs.actors, inputs.relations, year, level,
+        territories=inputs.territories_of(level), infrastructure=inputs.infrastructure,
+        broadband=inputs.broadband, history=inputs.history, survey=inputs.survey,
     )
 
 
@@ -527,6 +574,7 @@ def compute_indicators(
     compare_year: int | None = None,
     *,
     with_geometry: bool = False,
+    inputs: IndicatorInputs | None = None,
 ) -> pd.DataFrame:
     """The indicator table of a registry for one level and year.
 
@@ -542,6 +590,8 @@ def compute_indicators(
     with_geometry : bool
         Return a GeoDataFrame with each territory's boundary (EPSG:2154), for
         GeoPackage or GeoJSON output.
+    inputs : IndicatorInputs, optional
+        The registry's layers already read (:meth:`IndicatorInputs.from_registry`).
 
     Returns
     -------
@@ -565,22 +615,18 @@ def compute_indicators(
             raise EmptyDataError(
                 f"the registry has no firm observation for {y}; its years are "
                 f"{', '.join(map(str, years))}")
-    layers = {
-        "actors": registry.actors(),
-        "relations": registry.relations(),
-        "territories": registry.territories(level),
-        "infrastructure": registry.infrastructure(),
-        "broadband": registry.read("broadband"),
-        "history": _history(registry, level),
-        "survey": stored_survey(registry),
-    }
-    table = _one_year(registry, level, year, layers)
+    if inputs is None:
+        inputs = IndicatorInputs.from_registry(registry, (level,))
+    table = indicator_table(registry.firms(year), inputs, level, year)
     if not len(table):
         raise EmptyDataError(f"no active firm nor actor in {year}: nothing to measure")
     if compare_year is not None:
-        table = compare(table, _one_year(registry, level, compare_year, layers))
+        missing = table.attrs.get("missing_categories", [])
+        table = compare(table, indicator_table(registry.firms(compare_year), inputs, level,
+                                               compare_year))
+        table.attrs["missing_categories"] = missing
     if with_geometry:
-        terr = layers["territories"][["code", "geometry"]].drop_duplicates("code")
+        terr = inputs.territories_of(level)[["code", "geometry"]].drop_duplicates("code")
         geo = terr.set_index("code").geometry.reindex(table["code"].to_numpy())
         table = gpd.GeoDataFrame(table, geometry=geo.to_numpy(), crs=terr.crs)
     return table

@@ -18,7 +18,6 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ._errors import EmptyDataError
 from .activity import active_actors, active_firms
 from .registry import Registry
 from .schema import TERRITORY_LEVELS
@@ -38,7 +37,6 @@ __all__ = [
     "check_categories",
     "firms_of_year",
     "actors_of_year",
-    "missing_category_error",
     "missing_column",
     "firm_key_frame",
     "public_names",
@@ -141,13 +139,6 @@ def actors_of_year(actors: gpd.GeoDataFrame, year: int) -> gpd.GeoDataFrame:
     live = active_actors(actors, year)
     live = live.assign(id=live["id"].astype(str)).sort_values("id", kind="stable")
     return live.reset_index(drop=True)
-
-
-def missing_category_error(category: str, year: int) -> EmptyDataError:
-    return EmptyDataError(
-        f"no active actor of category '{category}' in {year}: nothing to measure the "
-        "distance to; add actors of that category or choose other categories"
-    )
 
 
 def missing_column(n: int, dtype: str = "str") -> pd.Series:

@@ -24,7 +24,6 @@ from .inputs import (
     check_categories,
     firm_key_frame,
     firms_of_year,
-    missing_category_error,
     missing_column,
     point_xy,
     positive_setting,
@@ -355,10 +354,10 @@ def nearest_actors(
     year : int
         Firms observed in ``year``, actors active in ``year``.
     categories : sequence of str, optional
-        Actor categories to measure. Default: every category of the taxonomy, a
-        category with no active actor that year giving NaN distances and missing
-        ids. When categories are given explicitly, one without any active actor
-        raises :class:`~ecosystem._errors.EmptyDataError`.
+        Actor categories to measure. Default: every category of the taxonomy. A
+        category with no active actor that year gives NaN distances and missing ids,
+        and is named in ``attrs["missing_categories"]`` when it was asked explicitly
+        (the same behaviour as every measure: :mod:`ecosystem.unserved`).
     distance_km : float, optional
         Threshold *d* for ``n_reference_categories_within_d``
         (default ``settings.unserved_distance_km``).
@@ -374,11 +373,6 @@ def nearest_actors(
         ``n_reference_categories_within_d`` (int): how many categories of
         ``settings.REFERENCE_CATEGORIES`` have an actor within *d* (``<= d``).
         An empty firm set gives an empty table with these columns.
-
-    Raises
-    ------
-    EmptyDataError
-        A category asked explicitly has no active actor in ``year``.
     """
     d = positive_setting(distance_km, "unserved_distance_km")
     detour = positive_setting(detour_factor, "detour_factor")
@@ -386,10 +380,6 @@ def nearest_actors(
     cats = check_categories(categories if categories is not None else list(CATEGORIES))
     live_actors = actors_of_year(actors, year)
     groups = {c: g.reset_index(drop=True) for c, g in live_actors.groupby("category", sort=False)}
-    if strict:
-        for c in cats:
-            if c not in groups:
-                raise missing_category_error(c, year)
     live, fxy = firms_of_year(firms, year)
     out = firm_key_frame(live)
     n = len(live)
@@ -412,6 +402,8 @@ def nearest_actors(
             columns[f"{c}_actor_id"] = ids
     columns["n_reference_categories_within_d"] = reference_within
     # copy=False: no consolidation of 40 columns of a million rows into one block
-    return pd.concat([out, pd.DataFrame(columns, index=out.index, copy=False)], axis=1)
+    table = pd.concat([out, pd.DataFrame(columns, index=out.index, copy=False)], axis=1)
+    table.attrs["missing_categories"] = [c for c in cats if c not in groups] if strict else []
+    return table
 
 

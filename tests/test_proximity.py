@@ -11,7 +11,6 @@ import pandas as pd
 import pytest
 
 from ecosystem import nearest, proximity, settings
-from ecosystem._errors import EmptyDataError
 from ecosystem.settings import EXPORTING_STAGES, FRONT_LINE_CATEGORIES, REFERENCE_CATEGORIES
 
 YEAR = 2025
@@ -481,22 +480,36 @@ def test_empty_firm_set_gives_empty_tables():
     assert proximity.nearest_actors(only_2024, actors, YEAR, ["cci"]).empty
 
 
-def test_category_without_actor_is_a_clear_error():
+def test_category_without_actor_is_left_out_and_named():
+    # the CCE delegation closed in 2020: the rule uses the other four categories
     actors = make_actors([
-        {"id": f"a{i}", "category": c, "x": 0, "y": 0, "until": 2020 if c == "cce" else None}
-        for i, c in enumerate(FRONT_LINE_CATEGORIES)
+        {"id": "cci", "category": "cci", "x": 0, "y": 40_000},
+        {"id": "cce", "category": "cce", "x": 0, "y": 0, "until": 2020},
+        {"id": "tfe", "category": "team_france_export", "x": 0, "y": 100_000},
+        {"id": "bpi", "category": "bpifrance", "x": 0, "y": 200_000},
+        {"id": "club", "category": "club_export", "x": 0, "y": 300_000},
     ])
-    firms = make_firms([{"firm_id": "1", "x": 0, "y": 0}])
-    with pytest.raises(EmptyDataError, match="no active actor of category 'cce' in 2025"):
-        proximity.unserved_firms(firms, actors, YEAR)
-    with pytest.raises(ValueError, match="category 'cce'"):
-        proximity.nearest_actors(firms, actors, YEAR, ["cci", "cce"])
-    with pytest.raises(EmptyDataError, match="'cce'"):
-        proximity.catchments(firms, actors, YEAR, ["cce"])
+    firms = make_firms([{"firm_id": "1", "x": 0, "y": 0},        # CCI at 40 km: unserved
+                        {"firm_id": "2", "x": 0, "y": 20_000}])  # CCI at 20 km: served
+    un = proximity.unserved_firms(firms, actors, YEAR)
+    assert un["firm_id"].tolist() == ["1"]
+    assert un.loc[0, "nearest_actor_id"] == "cci" and un.loc[0, "nearest_km"] == 40.0
+    assert un.attrs["missing_categories"] == ["cce"]
+    near = proximity.nearest_actors(firms, actors, YEAR, ["cci", "cce"])
+    assert near["cci_km"].tolist() == [40.0, 20.0] and near["cce_km"].isna().all()
+    assert near.attrs["missing_categories"] == ["cce"]
+    catch = proximity.catchments(firms, actors, YEAR, ["cce"])
+    assert len(catch) == 0 and catch.attrs["missing_categories"] == ["cce"]
     with pytest.raises(ValueError, match="unknown actor categories"):
         proximity.nearest_actors(firms, actors, YEAR, ["cci", "chamber"])
-    # asking for everything leaves the absent category empty instead
-    assert np.isnan(proximity.nearest_actors(firms, actors, YEAR).loc[0, "cce_km"])
+    # asking for everything leaves the absent category empty, with no note
+    everything = proximity.nearest_actors(firms, actors, YEAR)
+    assert np.isnan(everything.loc[0, "cce_km"]) and everything.attrs["missing_categories"] == []
+    # no front-line actor at all: every active firm is unserved, with no nearest relay
+    none = proximity.unserved_firms(firms, actors.iloc[1:2], YEAR)
+    assert sorted(none["firm_id"]) == ["1", "2"]
+    assert none["nearest_actor_id"].isna().all() and none["nearest_km"].isna().all()
+    assert none.attrs["missing_categories"] == list(FRONT_LINE_CATEGORIES)
 
 
 def test_crs_is_checked_and_projected():

@@ -16,6 +16,7 @@ from ..activity import active_firms
 from ..inputs import layer_xy
 from ..network import NetworkData, firm_ties
 from ..settings import get_settings
+from ..unserved import nearest_front
 
 __all__ = [
     "FirmReach",
@@ -108,12 +109,8 @@ def firm_reach(
     t_act = t_act[ok].to_numpy(dtype=np.int64)
     t_firm = t_firm[ok].to_numpy(dtype=np.int64)
     if front.any():
-        dist, _ = cKDTree(axy[front]).query(fxy, k=1, distance_upper_bound=radius_m * 1.000001)
-        fdist = np.full(n, np.inf)
-        # exact re-check of the bound (the KD-tree bound is only a filter)
-        near = np.isfinite(dist)
-        fdist[near] = dist[near]
-        one = fdist <= radius_m
+        # within d of a front-line actor: the one rule of ecosystem.unserved
+        one = ~nearest_front(data.firms, data.actors, data.year, distance_km=d_km).unserved()
         one[t_firm[front[t_act]]] = True
     rest = np.flatnonzero(~one)
     rows: list[np.ndarray] = []

@@ -209,7 +209,7 @@ def relay_plan(
     """Where to open ``sites`` new front-line relays to cover the most unserved firms.
 
     The clients are the active firms unserved in ``data.year`` (no front-line actor within
-    *d*; :func:`ecosystem.governance.unserved_by_territory`), weighted by their export
+    *d*; :func:`ecosystem.unserved.unserved_by_territory`), weighted by their export
     potential (:func:`ecosystem.proximity.potential_score`); the existing actors stay
     where they are, so a firm they already serve needs no relay. The candidate sites are
     the town halls of the registry's communes (:func:`candidate_sites`); a site covers a
@@ -236,7 +236,7 @@ def relay_plan(
         One row per covered firm, columns :data:`RELAY_FIRM_COLUMNS` (``name`` blank when
         the firm is not diffusible).
     """
-    from ..governance import unserved_by_territory
+    from ..unserved import unserved_by_territory
 
     s = get_settings()
     d = s.unserved_distance_km if distance_km is None else float(distance_km)

@@ -15,6 +15,7 @@ import yaml
 
 from .._errors import InputFormatError
 from ..activity import active_firms
+from ..indicators import IndicatorInputs, indicator_table
 from ..inputs import as_registry
 from ..network import NetworkData, to_igraph
 from ..registry import Registry
@@ -159,7 +160,8 @@ _NETWORK_MEASURES = (
 )
 
 
-def territory_measures(data: NetworkData, level: str = "departement") -> pd.DataFrame:
+def territory_measures(data: NetworkData, level: str = "departement",
+                       inputs: IndicatorInputs | None = None) -> pd.DataFrame:
     """The measures a scenario changes, for the région(s) and the territories of ``level``.
 
     Long format: ``level``, ``code``, ``name``, ``source``, ``measure``, ``value``.
@@ -171,17 +173,25 @@ def territory_measures(data: NetworkData, level: str = "departement") -> pd.Data
       ``n_international``, ``n_coordinators``, and ``n_front_line_actors``;
     - ``source = "proximity"``: ``n_unserved``, ``unserved_share``,
       ``n_unserved_exporting``, ``unserved_potential``
-      (:func:`ecosystem.governance.unserved_by_territory`) and ``firms_reached_share``
+      (:func:`ecosystem.unserved.unserved_by_territory`) and ``firms_reached_share``
       (share of active firms within two steps of the front line, :class:`FirmReach`);
-    - ``source = "indicators"``: every numeric column of
-      :func:`ecosystem.indicators.territory_indicators` (when that module is available).
+    - ``source = "indicators"``: every numeric column of the indicator table
+      (:func:`ecosystem.indicators.indicator_table`, the table of ``ecosystem indicators``),
+      computed from ``inputs`` (the registry's layers, with ``data``'s actors and
+      relations). Without ``inputs``, only the layers of ``data`` are used (no
+      infrastructure, broadband, survey or earlier years).
     """
-    from ..governance import unserved_by_territory
     from ..network import analyse
+    from ..unserved import unserved_by_territory
 
     s = get_settings()
     levels = ("region", level) if level != "region" else ("region",)
     analysis = analyse(data, levels=levels)
+    if inputs is None:
+        inputs = IndicatorInputs(
+            data.actors, data.relations,
+            {lv: data.territories.loc[data.territories["level"].eq(lv)] for lv in levels})
+    indicator_inputs = inputs.replace(actors=data.actors, relations=data.relations)
     terr = analysis.territories
     live = data.live_actors()
     frames = []
@@ -208,14 +218,8 @@ def territory_measures(data: NetworkData, level: str = "departement") -> pd.Data
                                            value_name="value")
             long["source"] = "proximity"
             frames.append(long.assign(level=lv, name=long["code"].map(t["name"])))
-        try:
-            from ..indicators import territory_indicators
-        except ImportError:  # pragma: no cover - optional module
-            continue
         if len(data.firms):
-            terr_lv = data.territories.loc[data.territories["level"].eq(lv)]
-            ind = territory_indicators(data.firms, data.actors, data.relations, data.year, lv,
-                                       territories=terr_lv)
+            ind = indicator_table(data.firms, indicator_inputs, lv, data.year)
             numeric = [c for c in ind.columns if c not in ("code", "name", "level", "year")
                        and pd.api.types.is_numeric_dtype(ind[c])]
             long = ind[["code", *numeric]].melt(id_vars="code", var_name="measure",
@@ -249,10 +253,16 @@ def what_if(
     if y is None:
         raise InputFormatError(f"{scenario['file']}: no year: give one in the file ('year:') "
                                "or on the command line")
-    data = NetworkData.from_registry(as_registry(registry), int(y))
+    reg = as_registry(registry)
+    levels = ("region", level) if level != "region" else ("region",)
+    inputs = IndicatorInputs.from_registry(reg, list(dict.fromkeys([*levels, "commune"])))
+    # the same layers as ``ecosystem indicators`` for that year: the "before" column is
+    # exactly its table; "after" is the same pipeline on the scenario's actors and ties
+    data = NetworkData(int(y), inputs.actors, inputs.relations, reg.firms(int(y)),
+                       pd.concat(list(inputs.territories.values()), ignore_index=True))
     after_data = apply_scenario(data, scenario)
-    before = territory_measures(data, level)
-    after = territory_measures(after_data, level)
+    before = territory_measures(data, level, inputs)
+    after = territory_measures(after_data, level, inputs)
     keys = ["level", "code", "source", "measure"]
     merged = before.merge(after, on=keys, how="outer", suffixes=("_before", "_after"))
     merged["name"] = merged["name_after"].fillna(merged["name_before"]).fillna("")

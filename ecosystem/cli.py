@@ -316,14 +316,15 @@ def _proximity_command(args: argparse.Namespace) -> int:
 
 
 def _network_command(args: argparse.Namespace) -> int:
-    from . import activation, network
+    from . import activation
     from .export import write_table
+    from .network_report import network_report
 
     reg = open_registry(args.registry)
     if args.year is not None:
         _check_year(reg, args.year)
     if args.command == "network":
-        files = network.network_report(reg, args.year, args.out)
+        files = network_report(reg, args.year, args.out)
         for f in files.values():
             print(f"Wrote {f}")
         return 0

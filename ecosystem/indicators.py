@@ -26,26 +26,23 @@ Examples
 from __future__ import annotations
 
 import dataclasses
-import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
-import networkx as nx
 import numpy as np
 import pandas as pd
-from scipy import sparse
-from scipy.sparse.csgraph import connected_components
 
 from . import accessibility, catalogue, composite, proximity
 from ._errors import EmptyDataError
 from .activity import active_actors, active_firms, active_relations, is_exporting
 from .nearest import nearest_actors
+from .network import actor_graph, coordinators, local_components
 from .registry import Registry
 from .schema import TERRITORY_LEVELS
-from .settings import REFERENCE_CATEGORIES, get_settings, iso_weight
+from .settings import REFERENCE_CATEGORIES, iso_weight
 from .survey import SURVEY_DIMENSIONS, stored_survey, survey_scores
 from .unserved import nearest_front
 
@@ -114,9 +111,15 @@ def _count(pos: np.ndarray, n: int, weights: np.ndarray | None = None) -> np.nda
     return np.bincount(pos[ok], weights=w, minlength=n)
 
 
-def _ratio(num: np.ndarray, den: np.ndarray, scale: float = 1.0) -> np.ndarray:
+def _ratio(num: np.ndarray, den: np.ndarray, scale: float = 1.0,
+           zero_den: float = np.nan) -> np.ndarray:
+    """``scale * num / den``; ``zero_den`` where ``den`` is 0 (NaN by default: the
+    catalogue's ``empty``; 0 for an indicator over actors, whose absence scores 0) and
+    NaN where ``den`` is unknown."""
+    den = np.asarray(den, dtype=float)
     out = np.full(len(num), np.nan)
-    np.divide(scale * np.asarray(num, dtype=float), den, out=out, where=np.asarray(den) > 0)
+    np.divide(scale * np.asarray(num, dtype=float), den, out=out, where=den > 0)
+    out[den == 0] = zero_den
     return out
 
 
@@ -140,8 +143,8 @@ def _median_by(pos: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
 
 
 def _evenness(pos: np.ndarray, categories: pd.Series, n: int) -> np.ndarray:
-    """Pielou's J of actor categories by territory (NaN with fewer than 2 categories)."""
-    out = np.full(n, np.nan)
+    """Pielou's J of actor categories by territory (0 with fewer than 2 categories)."""
+    out = np.zeros(n)
     ok = pos >= 0
     if not ok.any():
         return out
@@ -152,60 +155,10 @@ def _evenness(pos: np.ndarray, categories: pd.Series, n: int) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         h = -np.where(p > 0, p * np.log(p), 0.0).sum(axis=1)
     s_present = (counts > 0).sum(axis=1)
-    j = np.full(len(table), np.nan)
+    j = np.zeros(len(table))
     many = s_present >= 2
     j[many] = h[many] / np.log(s_present[many])
     out[table.index.to_numpy()] = j
-    return out
-
-
-def coordinators(graph: nx.Graph, actors: pd.DataFrame) -> set[str]:
-    """Ids of the coordinators: actors whose betweenness in their région's actor graph is
-    in the top ``settings.coordinator_top_share`` and who are tied to at least
-    ``settings.coordinator_min_categories`` categories.
-
-    "Top 5 %" of a région with ``n`` active actors: a betweenness at least the
-    ``k``-th largest of the région, ``k = ceil(0.05 n)``, and above 0. The région's
-    graph keeps the ties between two actors of the région. The metrics come from one
-    call of :func:`ecosystem.network.actor_metrics` on the union of the régions'
-    graphs: a betweenness there is the one in the actor's own région up to a factor
-    common to all actors (the normalisation), which changes neither the order nor the
-    sign that the rule reads.
-
-    Parameters
-    ----------
-    graph : networkx.Graph
-        :func:`ecosystem.network.actor_graph` of the year.
-    actors : DataFrame
-        The active actors (``id``, ``region``).
-    """
-    from . import network
-
-    s = get_settings()
-    region_of = dict(zip(actors["id"].astype(str), actors["region"].astype(str), strict=True))
-    regions = {region_of.get(str(v), "") for v in graph.nodes}
-    if len(regions) <= 1:
-        regional = graph
-    else:
-        regional = nx.Graph()
-        regional.add_nodes_from(graph.nodes(data=True))
-        regional.add_edges_from(
-            (u, v, d) for u, v, d in graph.edges(data=True)
-            if region_of.get(str(u), "") == region_of.get(str(v), ""))
-    metrics = network.actor_metrics(regional)
-    if not len(metrics):
-        return set()
-    ids = metrics.index.astype(str).to_numpy(dtype=object)
-    region = np.array([region_of.get(i, "") for i in ids], dtype=object)
-    b = metrics["betweenness"].astype(float).to_numpy()
-    tied = metrics["n_tied_categories"].astype(float).to_numpy()
-    out: set[str] = set()
-    for r in sorted(set(region.tolist())):
-        sel = region == r
-        k = max(1, math.ceil(s.coordinator_top_share * int(sel.sum())))
-        threshold = np.sort(b[sel])[::-1][k - 1]
-        keep = sel & (b >= threshold) & (b > 0) & (tied >= s.coordinator_min_categories)
-        out |= set(ids[keep].tolist())
     return out
 
 
@@ -310,7 +263,7 @@ def territory_indicators(
                               "cat": live_actors["category"].astype(str).to_numpy()[ref_actor]})
         pairs = pairs[pairs["pos"] >= 0].drop_duplicates()
         covered = np.bincount(pairs["pos"].to_numpy(), minlength=n).astype(float)
-    cols["category_coverage"] = np.where(n_act > 0, covered / n_ref, np.nan)
+    cols["category_coverage"] = covered / n_ref
 
     # the one unserved rule (ecosystem.unserved): front-line categories without an actor
     # are left out and named in attrs["missing_categories"]
@@ -331,7 +284,9 @@ def territory_indicators(
     if len(prev):
         prev_pos = _positions(prev[level], index)
         prev_exp = _count(prev_pos, n, is_exporting(prev).to_numpy(dtype=bool))
-        cols["exporter_growth"] = _ratio(n_exp - prev_exp, prev_exp)
+        # a territory without firm this year has no firm data: no growth to read
+        cols["exporter_growth"] = np.where(n_firms > 0, _ratio(n_exp - prev_exp, prev_exp),
+                                           np.nan)
     else:
         cols["exporter_growth"] = np.full(n, np.nan)
 
@@ -352,7 +307,7 @@ def territory_indicators(
         src, tgt = ends
         new_ties = _count(src, n) + _count(np.where(tgt == src, -1, tgt), n)
     cols["new_ties"] = new_ties
-    cols["new_ties_per_actor"] = _ratio(new_ties, n_act)
+    cols["new_ties_per_actor"] = _ratio(new_ties, n_act, zero_den=0.0)
     posture = live["posture"].astype("str").fillna("").to_numpy(dtype=object) \
         if "posture" in live else np.full(len(live), "", dtype=object)
     cols["proactive_share"] = _ratio(_count(fpos, n, exporting & (posture == "proactive")),
@@ -374,36 +329,23 @@ def territory_indicators(
         cols[col] = scores[col].to_numpy(dtype=float)
 
     # -- governance ---------------------------------------------------------------------
-    from . import network
-
-    graph = network.actor_graph(
+    graph = actor_graph(
         actors, relations if relations is not None else pd.DataFrame(), year)
     # the graph of each territory: its actors and the ties between two of them
     node_pos = {a: k for k, a in enumerate(live_actors["id"])}
     edges = np.array([(node_pos[str(u)], node_pos[str(v)]) for u, v in graph.edges()
                       if str(u) in node_pos and str(v) in node_pos], dtype=np.int64)
     edges = edges.reshape(-1, 2)
-    same = apos[edges[:, 0]] == apos[edges[:, 1]]
-    local = edges[same & (apos[edges[:, 0]] >= 0)]
     m = len(live_actors)
-    n_edges = _count(apos[local[:, 0]], n) if len(local) else np.zeros(n)
-    adjacency = sparse.coo_array((np.ones(len(local)), (local[:, 0], local[:, 1])),
-                                 shape=(m, m))
-    _, labels = connected_components(adjacency, directed=False)
-    comp = pd.DataFrame({"pos": apos, "label": labels})
-    comp = comp[comp["pos"] >= 0]
-    largest = np.zeros(n)
-    if len(comp):
-        sizes = comp.groupby(["pos", "label"]).size().groupby(level=0).max()
-        largest[sizes.index.to_numpy()] = sizes.to_numpy()
-    cols["network_cohesion"] = _ratio(largest, n_act)
-    cols["coordination_density"] = _ratio(n_edges, n_act * (n_act - 1) / 2.0)
+    n_edges, _, largest = local_components(apos, edges, n)
+    cols["network_cohesion"] = _ratio(largest, n_act, zero_den=0.0)
+    cols["coordination_density"] = _ratio(n_edges, n_act * (n_act - 1) / 2.0, zero_den=0.0)
     coord_ids = coordinators(graph, live_actors) if m else set()
     is_coord = live_actors["id"].isin(coord_ids).to_numpy(dtype=bool)
     cols["has_coordinator"] = _count(apos, n, is_coord) > 0
     links = live_actors["international_links"].fillna(False).astype(bool).to_numpy() \
         if "international_links" in live_actors else np.zeros(m, dtype=bool)
-    cols["external_openness"] = _ratio(_count(apos, n, links), n_act)
+    cols["external_openness"] = _ratio(_count(apos, n, links), n_act, zero_den=0.0)
 
     # -- proximity and infrastructure ---------------------------------------------------
     cols["unserved_share"] = _ratio(_count(fpos, n, unserved), n_firms)

@@ -13,6 +13,7 @@ conventions, see :func:`actor_metrics`). The definitions are in ``docs/network.m
 
 from __future__ import annotations
 
+import math
 import os
 import random
 from collections.abc import Hashable, Iterator, Sequence
@@ -49,9 +50,10 @@ __all__ = [
     "actor_table",
     "analyse",
     "communities",
+    "coordinators",
+    "local_components",
     "firm_ties",
     "global_efficiency",
-    "network_report",
     "territory_metrics",
     "to_igraph",
     "write_graphml",
@@ -214,6 +216,102 @@ def _closeness(g: ig.Graph, sizes: np.ndarray) -> np.ndarray:
     raw = np.asarray(g.closeness(normalized=True), dtype=float)  # (r-1) / sum of distances
     raw = np.nan_to_num(raw, nan=0.0)
     return raw * (sizes - 1) / (n - 1)
+
+
+def coordinators(graph: nx.Graph, actors: pd.DataFrame) -> set[str]:
+    """Ids of the coordinators: actors whose betweenness in their région's actor graph is
+    in the top ``settings.coordinator_top_share`` and who are tied to at least
+    ``settings.coordinator_min_categories`` categories.
+
+    "Top 5 %" of a région with ``n`` active actors: a betweenness at least the
+    ``k``-th largest of the région, ``k = ceil(0.05 n)``, and above 0. The région's
+    graph keeps the ties between two actors of the région. The metrics come from one
+    call of :func:`actor_metrics` on the union of the régions'
+    graphs: a betweenness there is the one in the actor's own région up to a factor
+    common to all actors (the normalisation), which changes neither the order nor the
+    sign that the rule reads.
+
+    Parameters
+    ----------
+    graph : networkx.Graph
+        :func:`actor_graph` of the year.
+    actors : DataFrame
+        The active actors (``id``, ``region``).
+    """
+    s = get_settings()
+    region_of = dict(zip(actors["id"].astype(str), actors["region"].astype(str), strict=True))
+    regions = {region_of.get(str(v), "") for v in graph.nodes}
+    if len(regions) <= 1:
+        regional = graph
+    else:
+        regional = nx.Graph()
+        regional.add_nodes_from(graph.nodes(data=True))
+        regional.add_edges_from(
+            (u, v, d) for u, v, d in graph.edges(data=True)
+            if region_of.get(str(u), "") == region_of.get(str(v), ""))
+    metrics = actor_metrics(regional)
+    if not len(metrics):
+        return set()
+    ids = metrics.index.astype(str).to_numpy(dtype=object)
+    region = np.array([region_of.get(i, "") for i in ids], dtype=object)
+    b = metrics["betweenness"].astype(float).to_numpy()
+    tied = metrics["n_tied_categories"].astype(float).to_numpy()
+    out: set[str] = set()
+    for r in sorted(set(region.tolist())):
+        sel = region == r
+        k = max(1, math.ceil(s.coordinator_top_share * int(sel.sum())))
+        threshold = np.sort(b[sel])[::-1][k - 1]
+        keep = sel & (b >= threshold) & (b > 0) & (tied >= s.coordinator_min_categories)
+        out |= set(ids[keep].tolist())
+    return out
+
+
+def local_components(
+    territory: np.ndarray, edges: np.ndarray, n_territories: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The local network of every territory: the ties between two of its actors.
+
+    Parameters
+    ----------
+    territory : array of int (n_actors,)
+        Position of each actor's territory (-1: none).
+    edges : array of int (n_ties, 2)
+        Actor–actor ties, as actor positions.
+    n_territories : int
+
+    Returns
+    -------
+    n_ties : ndarray of int
+        Ties whose two ends lie in the territory.
+    n_components : ndarray of int
+        Components of the local network (an actor without local tie is one).
+    largest : ndarray of int
+        Actors in its largest local component (0 without actors).
+
+    Examples
+    --------
+    >>> local_components(np.array([0, 0, 0, 1, -1]), np.array([[0, 1], [2, 3], [3, 4]]), 2)
+    (array([1, 0]), array([2, 1]), array([2, 1]))
+    """
+    territory = np.asarray(territory, dtype=np.int64)
+    edges = np.asarray(edges, dtype=np.int64).reshape(-1, 2)
+    m = len(territory)
+    same = territory[edges[:, 0]] == territory[edges[:, 1]]
+    local = edges[same & (territory[edges[:, 0]] >= 0)]
+    n_ties = np.bincount(territory[local[:, 0]], minlength=n_territories).astype(np.int64)
+    adjacency = sparse.coo_array((np.ones(len(local)), (local[:, 0], local[:, 1])),
+                                 shape=(m, m))
+    _, labels = csgraph.connected_components(adjacency, directed=False)
+    keep = territory >= 0
+    pairs = pd.DataFrame({"pos": territory[keep], "label": labels[keep]})
+    sizes = pairs.groupby(["pos", "label"]).size()
+    n_components = np.zeros(n_territories, dtype=np.int64)
+    largest = np.zeros(n_territories, dtype=np.int64)
+    if len(sizes):
+        per = sizes.groupby(level=0)
+        n_components[per.size().index.to_numpy()] = per.size().to_numpy()
+        largest[per.max().index.to_numpy()] = per.max().to_numpy()
+    return n_ties, n_components, largest
 
 
 def actor_metrics(graph: nx.Graph) -> pd.DataFrame:
@@ -512,15 +610,9 @@ def _territory_row(
     nodes = [str(i) for i in idx]
     deg = np.asarray(sub.degree(), dtype=np.int64)
     full_deg = degree[idx]
-    comp = np.asarray(sub.connected_components().membership, dtype=np.int64)
-    sizes = np.bincount(comp)
     comm = communities(sub, nodes)
     row.update(
-        n_ties=sub.ecount(),
         n_external_ties=int(full_deg.sum() - 2 * sub.ecount()),
-        density=(2 * sub.ecount() / (n * (n - 1))) if n > 1 else float("nan"),
-        n_components=len(sizes),
-        largest_component_share=float(sizes.max() / n),
         n_isolated=int((deg == 0).sum()),
         n_communities=int(len(np.unique(comm))),
         modularity=_modularity(sub, comm),
@@ -610,6 +702,11 @@ def territory_metrics(
     terr = terr.drop_duplicates("code").sort_values("code").reset_index(drop=True)
     by_code = pd.Series(np.arange(len(nodes)), dtype=np.int64).groupby(codes).apply(
         lambda s: s.to_numpy()) if len(nodes) else pd.Series(dtype=object)
+    # ties, components and largest component of each local network: the function the
+    # indicators use (network_cohesion, coordination_density)
+    position = pd.Index(terr["code"]).get_indexer(pd.Index(codes, dtype=object))
+    n_ties, n_comp, largest = local_components(
+        position, np.asarray(g.get_edgelist(), dtype=np.int64).reshape(-1, 2), len(terr))
     rows = []
     degree = metrics["degree"].to_numpy(dtype=np.int64)
     component = metrics["component"].to_numpy(dtype=np.int64)
@@ -618,6 +715,12 @@ def territory_metrics(
         rows.append(_territory_row(g, np.asarray(idx, dtype=np.int64), degree, component,
                                    international, coord))
     out = pd.DataFrame(rows, columns=list(TERRITORY_METRIC_COLUMNS))
+    n = out["n_actors"].to_numpy(dtype=float)
+    out["n_ties"] = n_ties
+    out["n_components"] = n_comp
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["largest_component_share"] = np.where(n > 0, largest / n, np.nan)
+        out["density"] = np.where(n > 1, 2 * n_ties / (n * (n - 1)), np.nan)
     out.insert(0, "name", terr["name"].fillna("").astype(str).to_numpy())
     out.insert(0, "code", terr["code"].to_numpy())
     out.insert(0, "level", level)
@@ -729,46 +832,6 @@ def write_graphml(graph: nx.Graph, table: pd.DataFrame, path: str | os.PathLike[
 REPORT_LEVELS: tuple[str, ...] = ("region", "departement", "epci")
 
 
-def network_report(
-    registry: Registry | str | os.PathLike[str], year: int, out_dir: str | os.PathLike[str]
-) -> dict[str, Path]:
-    """The network analysis of a year, written to ``out_dir``.
-
-    Files (CSV in the French spreadsheet dialect of :func:`ecosystem.export.write_table`):
-
-    ``actors.csv``
-        One row per active actor (:func:`actor_table`).
-    ``territories.csv``
-        :func:`territory_metrics` for the région(s), départements and EPCI.
-    ``gaps.csv``
-        :func:`ecosystem.governance.governance_gaps` (département level).
-    ``network.graphml``
-        The actor graph with every actor column as node attributes (Gephi).
-
-    Returns
-    -------
-    dict
-        ``{"actors": path, "territories": path, "gaps": path, "graphml": path}``.
-    """
-    from .export import write_table
-    from .governance import governance_gaps
-    from .indicators import coordinators as find_coordinators
-
-    registry = registry if isinstance(registry, Registry) else Registry(registry)
-    data = NetworkData.from_registry(registry, year)
-    analysis = analyse(data, coordinators_of=find_coordinators)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    gaps = governance_gaps(data, analysis=analysis)
-    paths = {
-        "actors": write_table(analysis.actor_table, out / "actors.csv"),
-        "territories": write_table(analysis.territories, out / "territories.csv"),
-        "gaps": write_table(gaps, out / "gaps.csv"),
-        "graphml": write_graphml(analysis.graph, analysis.actor_table, out / "network.graphml"),
-    }
-    return paths
-
-
 @dataclass
 class Analysis:
     """Everything :func:`analyse` computes for a year."""
@@ -790,10 +853,10 @@ def analyse(
     actor table and :func:`territory_metrics` for each of ``levels`` (stacked).
 
     ``coordinators_of(graph, live_actors)`` returns the coordinator ids (default
-    :func:`ecosystem.indicators.coordinators`).
+    :func:`coordinators`).
     """
     if coordinators_of is None:
-        from .indicators import coordinators as coordinators_of
+        coordinators_of = coordinators
     graph = data.graph()
     metrics = actor_metrics(graph)
     live = data.live_actors()

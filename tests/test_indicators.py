@@ -432,7 +432,7 @@ def _graph(edges, categories):
 def test_coordinators_top_share_and_regions():
     import networkx as nx
 
-    from ecosystem.indicators import coordinators
+    from ecosystem.network import coordinators
 
     cats = ["cci", "cce", "bank", "university", "consultant", "logistics"]
     # région 76: hub h1 with 12 leaves, h2 with 5 leaves, h3 with 3 leaves, in a chain

@@ -21,9 +21,9 @@ from ecosystem.network import (
     actor_metrics,
     firm_ties,
     global_efficiency,
-    network_report,
     territory_metrics,
 )
+from ecosystem.network_report import network_report
 from ecosystem.registry import Registry
 from ecosystem.settings import LAMBERT93
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ._errors import EmptyDataError, InputFormatError, RegistryError, ValidationError
 
-__all__ = ["main", "build_parser", "open_registry", "parse_categories"]
+__all__ = ["main", "build_parser", "open_registry", "parse_categories", "warn_missing_categories"]
 
 DEFAULT_REGISTRY = "demo.gpkg"
 
@@ -268,6 +268,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "indicators":
         from .indicators import export_indicators
 
+        warn_missing_categories(open_registry(args.registry), args.year)
         out = export_indicators(open_registry(args.registry), args.level, args.year, args.out,
                                 fmt=args.fmt, compare_year=args.compare_year,
                                 public=args.public)
@@ -284,12 +285,26 @@ def _run(args: argparse.Namespace) -> int:
     raise AssertionError(args.command)  # pragma: no cover
 
 
+def warn_missing_categories(reg, year: int, categories: Sequence[str] | None = None  # type: ignore[no-untyped-def]
+                            ) -> list[str]:
+    """Print on stderr which front-line categories have no active actor in ``year`` (the
+    measures leave them out: :mod:`ecosystem.unserved`); return them."""
+    from .unserved import front_actors, missing_categories_note
+
+    _, missing = front_actors(reg.actors(), year, categories)
+    if missing:
+        print(f"warning: {missing_categories_note(missing, year, 'en')}", file=sys.stderr)
+    return missing
+
+
 def _proximity_command(args: argparse.Namespace) -> int:
     from . import results
     from .export import round_km, write_table
 
     reg = open_registry(args.registry)
     _check_year(reg, args.year)
+    if args.command != "infrastructure-access":
+        warn_missing_categories(reg, args.year, parse_categories(args.categories))
     kw = {"detour_factor": args.detour_factor}
     if args.command != "infrastructure-access":
         kw.update(distance_km=args.distance_km, categories=parse_categories(args.categories))
@@ -323,6 +338,8 @@ def _network_command(args: argparse.Namespace) -> int:
     reg = open_registry(args.registry)
     if args.year is not None:
         _check_year(reg, args.year)
+        if args.command in ("plan-relays", "what-if"):
+            warn_missing_categories(reg, args.year)
     if args.command == "network":
         files = network_report(reg, args.year, args.out)
         for f in files.values():

@@ -8,6 +8,14 @@ this catalogue; ``docs/indicators.md`` is generated from it
 (``python -m ecosystem.catalogue docs/indicators.md``) and a test checks that the
 page is up to date.
 
+Every indicator also declares its missing-value policy (PRODUCT.md, "missing is not
+zero"): :attr:`Indicator.when_empty` says what it gives where what it counts is absent
+(``zero``: 0; ``empty``: no value, its denominator being absent; ``no_data``: no
+value, its inputs being missing), and :attr:`Indicator.cases` lists every absence a
+territory of the table can show (:data:`ABSENCES`: no actor, no firm, no survey...)
+with what the indicator gives then. :data:`POLICIES` says how the composite index
+treats each outcome.
+
 Dimensions are the four D of seed 001 (*Densité*, *Diversité*, *Dynamique*,
 *Directionalité*), plus the proximity and infrastructure indicators (seed 001's
 first indicator, "infrastructures de communication rapides"), the context counts
@@ -21,27 +29,41 @@ Examples
 'Share of unserved SMEs'
 >>> [i.name for i in composite_members("diversity")]
 ['category_coverage', 'category_reach', 'category_evenness']
+>>> get("category_coverage").when_empty, outcome("category_coverage", ["no_actor"])
+('zero', 'zero')
+>>> outcome("actors_per_100_exporters", ["no_actor", "no_exporter"])
+'empty'
+>>> missing_text("proactive_share", "en")
+'0 when nothing is counted; empty when the territory has no exporting firm.'
 """
 
 from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Literal
 
 import pandas as pd
 
 __all__ = [
     "Indicator",
     "Dimension",
+    "Absence",
+    "Policy",
+    "WhenEmpty",
+    "ABSENCES",
+    "POLICIES",
     "DIMENSIONS",
     "COMPOSITE_DIMENSIONS",
     "INDICATORS",
     "get",
     "names",
     "composite_members",
+    "outcome",
+    "missing_text",
     "catalogue_frame",
     "render_markdown",
     "update_markdown",
@@ -70,6 +92,131 @@ class Dimension:
     source: str
 
 
+#: The three outcomes of the missing-value policy.
+WhenEmpty = Literal["zero", "empty", "no_data"]
+
+
+@dataclass(frozen=True)
+class Policy:
+    """One outcome of the missing-value policy and its treatment by the composite index.
+
+    Attributes
+    ----------
+    code : {"zero", "empty", "no_data"}
+    label_fr, label_en : str
+        How the outcome prints (``0``, *vide*, *pas de donnée*).
+    meaning_fr, meaning_en : str
+        When it applies.
+    composite_fr, composite_en : str
+        What :func:`ecosystem.composite.imi` does with it.
+    """
+
+    code: str
+    label_fr: str
+    label_en: str
+    meaning_fr: str
+    meaning_en: str
+    composite_fr: str
+    composite_en: str
+
+
+_LEFT_OUT_EN = (
+    "Left out, never imputed: the territory's dimension score is the mean of its other "
+    "normalised indicators of the dimension; a dimension with no value left is left out "
+    "of the territory's imi and the weights of the other dimensions are rescaled.")
+_LEFT_OUT_FR = (
+    "Laissée de côté, jamais imputée : le score de la dimension est la moyenne des autres "
+    "indicateurs normalisés de la dimension pour ce territoire ; une dimension sans "
+    "aucune valeur est écartée de son imi et les poids des autres dimensions sont "
+    "remis à l'échelle.")
+
+#: The outcomes, in order: ``zero``, ``empty``, ``no_data``.
+POLICIES: dict[str, Policy] = {p.code: p for p in (
+    Policy("zero", "0", "0",
+           "La valeur est 0 quand ce que l'indicateur compte est absent (un territoire "
+           "sans acteur couvre 0 catégorie, a 0 nouveau lien, 0 acteur pour 100 PME "
+           "exportatrices quand il en a).",
+           "The value is 0 when what the indicator counts is absent (a territory without "
+           "actors covers 0 categories, has 0 new ties, 0 actors per 100 exporting SMEs "
+           "when it has some).",
+           "Entre dans l'indice comme une valeur : normalisée avec les autres, elle place "
+           "le territoire au plus bas sur l'indicateur (au mieux pour un indicateur dont "
+           "la baisse est un progrès).",
+           "Enters the index as a value: normalised with the others, it places the "
+           "territory lowest on the indicator (best, for an indicator where less is "
+           "better)."),
+    Policy("empty", "vide", "empty",
+           "Pas de valeur : l'indicateur n'est pas défini, son dénominateur étant absent "
+           "(part des PME exportatrices d'un territoire sans PME exportatrice, croissance "
+           "sans PME exportatrice l'année précédente).",
+           "No value: the indicator is undefined, its denominator being absent (a share "
+           "of exporting SMEs in a territory without any, growth without an exporting "
+           "SME the year before).",
+           _LEFT_OUT_FR, _LEFT_OUT_EN),
+    Policy("no_data", "pas de donnée", "no data",
+           "Pas de valeur : les données d'entrée manquent (pas d'enquête, pas de fichier "
+           "haut débit, pas de couche d'infrastructures, pas d'année précédente).",
+           "No value: the inputs themselves are missing (no survey, no broadband file, no "
+           "infrastructure layer, no previous year).",
+           _LEFT_OUT_FR, _LEFT_OUT_EN),
+)}
+
+
+@dataclass(frozen=True)
+class Absence:
+    """Something a territory of the indicator table can lack.
+
+    Attributes
+    ----------
+    code : str
+    label_fr, label_en : str
+        The condition, as a clause (``the territory has no active actor``).
+    """
+
+    code: str
+    label_fr: str
+    label_en: str
+
+
+_SUBJECT_FR, _SUBJECT_EN = "le territoire ", "the territory "
+
+#: What a territory of the table can lack, by code (the ``cases`` of the indicators).
+ABSENCES: dict[str, Absence] = {a.code: a for a in (
+    Absence("no_firm", "le territoire n'a aucune PME active (il figure pour ses acteurs)",
+            "the territory has no active firm (it is in the table for its actors)"),
+    Absence("no_exporter", "le territoire n'a aucune PME exportatrice",
+            "the territory has no exporting firm"),
+    Absence("no_actor", "le territoire n'a aucun acteur actif",
+            "the territory has no active actor"),
+    Absence("one_actor", "le territoire n'a qu'un acteur actif",
+            "the territory has a single active actor"),
+    Absence("one_category", "le territoire n'a que des acteurs d'une même catégorie",
+            "the territory has actors of one category only"),
+    Absence("no_exporter_before", "le territoire n'avait aucune PME exportatrice en y − 1",
+            "the territory had no exporting firm in y − 1"),
+    Absence("no_year_before", "le registre n'a aucune observation de PME pour y − 1",
+            "the registry has no firm observation for y − 1"),
+    Absence("no_area", "la superficie du territoire est inconnue (pas de couche des "
+            "territoires)", "the territory's area is unknown (no territories layer)"),
+    Absence("no_infrastructure", "le registre n'a aucune infrastructure de ce type",
+            "the registry has no infrastructure of that kind"),
+    Absence("no_broadband", "aucune part FTTH n'est connue pour les communes des PME du "
+            "territoire (pas de fichier haut débit)",
+            "no FTTH share is known for the communes of the territory's firms (no "
+            "broadband file)"),
+    Absence("no_survey", "aucune enquête ne porte sur le territoire et l'année",
+            "no survey covers the territory and year"),
+    Absence("no_dimension_value", "aucun indicateur de la dimension n'a de valeur pour le "
+            "territoire qui varie entre les territoires du niveau et de l'année",
+            "none of the dimension's indicators has a value for the territory that varies "
+            "across the territories of the level and year"),
+    Absence("no_index_value", "aucune dimension n'a de valeur pour le territoire (un "
+            "niveau d'un seul territoire, par exemple)",
+            "no dimension has a value for the territory (a level with a single "
+            "territory, for instance)"),
+)}
+
+
 @dataclass(frozen=True)
 class Indicator:
     """One indicator (one column of the indicator table).
@@ -94,6 +241,15 @@ class Indicator:
         Whether it enters the composite index (``imi``).
     dtype : str
         ``int``, ``float`` or ``bool``.
+    when_empty : {"zero", "empty", "no_data"}
+        Its missing-value policy: what it gives in a territory of the table where what
+        it counts (its numerator) is absent, its denominator being present. ``zero``:
+        0 (``False`` for a yes/no); ``empty``: no value, the indicator being undefined
+        there; ``no_data``: no value, its inputs being missing. See :data:`POLICIES`.
+    cases : tuple of (str, str)
+        Every absence of :data:`ABSENCES` that changes the indicator, with what it
+        gives then (``zero``, ``empty`` or ``no_data``); an absence not listed leaves
+        it a value computed by its formula. Read them with :func:`outcome`.
     """
 
     name: str
@@ -106,6 +262,8 @@ class Indicator:
     source: str
     composite: bool = False
     dtype: str = "float"
+    when_empty: WhenEmpty = "zero"
+    cases: tuple[tuple[str, WhenEmpty], ...] = ()
 
 
 _DIMENSION_LIST = (
@@ -148,11 +306,13 @@ _INDICATOR_LIST: tuple[Indicator, ...] = (
         "n_firms", "PME actives", "Active SMEs", "context",
         "Firms with an observation for the year, located in the territory.",
         "firms", 0, "PRODUCT.md (active firm).", dtype="int",
+        when_empty="zero", cases=(("no_firm", "zero"),),
     ),
     Indicator(
         "n_exporters", "PME exportatrices", "Exporting SMEs", "context",
         "Active firms of the territory whose stage is `indirect_export` or beyond.",
         "firms", 0, "PRODUCT.md (exporting firm); seed 000 (stages).", dtype="int",
+        when_empty="zero", cases=(("no_exporter", "zero"),),
     ),
     Indicator(
         "n_actors", "Acteurs d'appui actifs", "Active support actors", "context",
@@ -160,14 +320,16 @@ _INDICATOR_LIST: tuple[Indicator, ...] = (
         "`>= y`), located in the territory.",
         "actors", 0, "Seed 001 (structures de proximité à vocation internationale).",
         dtype="int",
+        when_empty="zero", cases=(("no_actor", "zero"),),
     ),
     # -- density ------------------------------------------------------------------------
     Indicator(
         "actors_per_100_exporters", "Acteurs pour 100 PME exportatrices",
         "Actors per 100 exporting SMEs", "density",
-        "100 × `n_actors` / `n_exporters`; empty when the territory has no exporter.",
+        "100 × `n_actors` / `n_exporters`.",
         "actors per 100 exporters", 1, "Seed 001: Densité of the support actors.",
         composite=True,
+        when_empty="zero", cases=(("no_actor", "zero"), ("no_exporter", "empty")),
     ),
     Indicator(
         "actors_per_1000_km2", "Acteurs pour 1 000 km²", "Actors per 1,000 km²", "density",
@@ -176,6 +338,7 @@ _INDICATOR_LIST: tuple[Indicator, ...] = (
         "Seed 001: Densité; the proximity principle (« au delà d'une distance, le "
         "dispositif n'est plus visible »).",
         composite=True,
+        when_empty="zero", cases=(("no_actor", "zero"), ("no_area", "no_data")),
     ),
     Indicator(
         "exporters_per_1000_firms", "PME exportatrices pour 1 000 PME",
@@ -185,6 +348,7 @@ _INDICATOR_LIST: tuple[Indicator, ...] = (
         "Seed 001: « plus un milieu est internationalisé, plus il devient "
         "internationalisant ».",
         composite=True,
+        when_empty="zero", cases=(("no_exporter", "zero"), ("no_firm", "empty")),
     ),
     Indicator(
         "iso_density", "Densité ISO pondérée", "Quality-weighted ISO density", "density",
@@ -196,6 +360,7 @@ _INDICATOR_LIST: tuple[Indicator, ...] = (
         "mesure quantitatif mais aussi qualitatif (ISO 9001 préférable à ISO 9002, et à "
         "9003) ».",
         composite=True,
+        when_empty="zero", cases=(("no_firm", "empty"),),
     ),
     # -- diversity ----------------------------------------------------------------------
     Indicator(
@@ -207,6 +372,7 @@ _INDICATOR_LIST: tuple[Indicator, ...] = (
         "Seed 001: Diversité of the actors (CCI, DRCE, CCE, COFACE, clubs, universities, "
         "incubators, consultants, logistics, banks); issue 2 (reference set).",
         composite=True,
+        when_empty="zero", cases=(("no_actor", "zero"),),
     ),
     Indicator(
         "category_reach", "Catégories de référence à portée",
@@ -216,25 +382,30 @@ _INDICATOR_LIST: tuple[Indicator, ...] = (
         "(`n_reference_categories_within_d`), actors of any territory counting.",
         "share (0-1)", 1, "Seed 001: Diversité and the proximity principle.",
         composite=True,
+        when_empty="zero", cases=(("no_firm", "empty"),),
     ),
     Indicator(
         "category_evenness", "Équilibre des catégories d'acteurs",
         "Evenness of actor categories", "diversity",
         "Pielou's evenness J = H / ln S of the categories (all 20 of the taxonomy) of the "
         "territory's active actors, H = −Σ p_c ln p_c, p_c the share of actors of category "
-        "c, S the number of categories present; empty when S < 2.",
+        "c, S the number of categories present; 0 when S < 2 (H is 0: no variety, one "
+        "category holding every actor, or none).",
         "index (0-1)", 1, "Seed 001: Diversité (a variety of actors, none dominating).",
         composite=True,
+        when_empty="zero", cases=(("no_actor", "zero"), ("one_category", "zero")),
     ),
     # -- dynamism -----------------------------------------------------------------------
     Indicator(
         "exporter_growth", "Croissance des PME exportatrices", "Growth of exporting SMEs",
         "dynamism",
-        "(`n_exporters`(y) − `n_exporters`(y − 1)) / `n_exporters`(y − 1); empty when the "
-        "registry has no firm observation for y − 1 or the territory had no exporter then.",
+        "(`n_exporters`(y) − `n_exporters`(y − 1)) / `n_exporters`(y − 1).",
         "relative change", 1,
         "Seed 001: Dynamique; « phénomène d'autorenforcement » of the milieu.",
         composite=True,
+        when_empty="empty",
+        cases=(("no_exporter_before", "empty"), ("no_firm", "empty"),
+               ("no_year_before", "no_data")),
     ),
     Indicator(
         "new_ties", "Nouveaux liens", "New ties", "dynamism",
@@ -245,20 +416,23 @@ _INDICATOR_LIST: tuple[Indicator, ...] = (
         "Seed 001: « Le maillage entre les entreprises et les institutions s'inscrit "
         "nécessairement dans le temps ».",
         dtype="int",
+        when_empty="zero", cases=(("no_actor", "zero"),),
     ),
     Indicator(
         "new_ties_per_actor", "Nouveaux liens par acteur", "New ties per actor", "dynamism",
-        "`new_ties` / `n_actors`; empty when the territory has no actor.",
+        "`new_ties` / `n_actors`.",
         "ties per actor", 1, "Seed 001: Dynamique of the actor network.",
         composite=True,
+        when_empty="zero", cases=(("no_actor", "zero"),),
     ),
     Indicator(
         "proactive_share", "Part de PME exportatrices proactives",
         "Share of proactive exporters", "dynamism",
         "Exporting firms with posture `proactive` / `n_exporters` (a missing posture is "
-        "not proactive); empty when there is no exporter.",
+        "not proactive).",
         "share (0-1)", 1, "Seed 000 (B. Allali): proactive vs reactive postures.",
         composite=True,
+        when_empty="zero", cases=(("no_exporter", "empty"),),
     ),
     Indicator(
         "born_global_count", "PME « born global »", "Born-global SMEs", "dynamism",
@@ -266,6 +440,7 @@ _INDICATOR_LIST: tuple[Indicator, ...] = (
         "creation shows an export share of at least 20 % (`proximity.born_global_mask`).",
         "firms", 1, "Seed 003: born global = 20 % of sales abroad within 3 years.",
         dtype="int",
+        when_empty="zero", cases=(("no_firm", "zero"),),
     ),
     Indicator(
         "born_global_per_1000_firms", "PME « born global » pour 1 000 PME",
@@ -273,6 +448,7 @@ _INDICATOR_LIST: tuple[Indicator, ...] = (
         "1000 × `born_global_count` / `n_firms`.",
         "firms per 1,000 firms", 1, "Seed 003.",
         composite=True,
+        when_empty="zero", cases=(("no_firm", "empty"),),
     ),
     Indicator(
         "groupement_members", "Membres de groupements à l'export", "Export-group members",
@@ -282,6 +458,7 @@ _INDICATOR_LIST: tuple[Indicator, ...] = (
         "Seed 001: the groupement à l'export « renforce donc la densité, la diversité et le "
         "dynamisme du milieu internationalisant ».",
         dtype="int",
+        when_empty="zero", cases=(("no_firm", "zero"),),
     ),
     Indicator(
         "groupement_share", "Part de PME en groupement à l'export",
@@ -289,37 +466,40 @@ _INDICATOR_LIST: tuple[Indicator, ...] = (
         "`groupement_members` / `n_firms`.",
         "share (0-1)", 1, "Seed 001 (groupement à l'export).",
         composite=True,
+        when_empty="zero", cases=(("no_firm", "empty"),),
     ),
     Indicator(
         "survey_dynamique", "Enquête : Dynamique", "Survey: dynamism", "dynamism",
         "Mean of the item scores of dimension `dynamique` of the territory's survey for "
-        "the year (`ecosystem.survey`, Likert 1-5); empty without a survey.",
+        "the year (`ecosystem.survey`, Likert 1-5).",
         "Likert score (1-5)", 1,
         "Seed 001: Dynamique and Directionalité « nécessite[nt] en revanche des enquêtes "
         "en profondeur ».",
         composite=True,
+        when_empty="no_data", cases=(("no_survey", "no_data"),),
     ),
     # -- governance ---------------------------------------------------------------------
     Indicator(
         "network_cohesion", "Cohésion du réseau d'acteurs", "Actor network cohesion",
         "governance",
         "Share of the territory's active actors in the largest connected component of the "
-        "actor–actor tie graph restricted to them (`network.actor_graph`); empty without "
-        "actor.",
+        "actor–actor tie graph restricted to them (`network.actor_graph`).",
         "share (0-1)", 1,
         "Seed 001: « l'impression qui prévaut est trop souvent celle d'un éparpillement "
         "des forces et des moyens ».",
         composite=True,
+        when_empty="zero", cases=(("no_actor", "zero"),),
     ),
     Indicator(
         "coordination_density", "Densité de coordination", "Coordination density",
         "governance",
         "Density of that graph: tied pairs / (n (n − 1) / 2), n the territory's active "
-        "actors; empty when n < 2.",
+        "actors; 0 when n < 2 (no pair to tie; networkx's `density` gives 0 too).",
         "share (0-1)", 1,
         "Seed 001: « La coordination des efforts de cet ensemble hétérogène est une "
         "nécessité ».",
         composite=True,
+        when_empty="zero", cases=(("no_actor", "zero"), ("one_actor", "zero")),
     ),
     Indicator(
         "has_coordinator", "Présence d'un coordinateur", "Has a coordinator", "governance",
@@ -332,25 +512,27 @@ _INDICATOR_LIST: tuple[Indicator, ...] = (
         "Seed 001: the CCI's export service « devient le coordonateur d'un projet "
         "collectif » (directionalité).",
         composite=True, dtype="bool",
+        when_empty="zero", cases=(("no_actor", "zero"),),
     ),
     Indicator(
         "external_openness", "Ouverture internationale des acteurs",
         "External openness of actors", "governance",
-        "Active actors of the territory with `international_links` / `n_actors`; empty "
-        "without actor.",
+        "Active actors of the territory with `international_links` / `n_actors`.",
         "share (0-1)", 1,
         "Seed 001: « Les réseaux technopolitains et territorialisés doivent opérer une "
         "connection avec le reste du monde ».",
         composite=True,
+        when_empty="zero", cases=(("no_actor", "zero"),),
     ),
     Indicator(
         "survey_directionalite", "Enquête : Directionalité", "Survey: directionality",
         "governance",
         "Mean of the item scores of dimension `directionalite` of the territory's survey "
-        "for the year (`ecosystem.survey`, Likert 1-5); empty without a survey.",
+        "for the year (`ecosystem.survey`, Likert 1-5).",
         "Likert score (1-5)", 1,
         "Seed 001: Directionalité needs « des enquêtes en profondeur ».",
         composite=True,
+        when_empty="no_data", cases=(("no_survey", "no_data"),),
     ),
     # -- accessibility ------------------------------------------------------------------
     Indicator(
@@ -362,6 +544,7 @@ _INDICATOR_LIST: tuple[Indicator, ...] = (
         "Seed 001: « au delà d'une distance, le dispositif n'est plus visible »; "
         "PRODUCT.md (unserved).",
         composite=True,
+        when_empty="zero", cases=(("no_firm", "empty"),),
     ),
     Indicator(
         "access_2sfca_mean", "Accessibilité à l'appui (2SFCA)", "Access to support (2SFCA)",
@@ -372,6 +555,7 @@ _INDICATOR_LIST: tuple[Indicator, ...] = (
         "accompaniments a year per firm", 1,
         "Seed 001 (proximity principle); Luo & Wang 2003 (2SFCA).",
         composite=True,
+        when_empty="zero", cases=(("no_firm", "empty"),),
     ),
     Indicator(
         "airport_km_median", "Distance médiane à un aéroport", "Median distance to an airport",
@@ -380,6 +564,8 @@ _INDICATOR_LIST: tuple[Indicator, ...] = (
         "with an IATA code (`proximity.infrastructure_access`).",
         "km", -1, "Seed 001: « La proximité d'un aéroport ».",
         composite=True,
+        when_empty="no_data",
+        cases=(("no_infrastructure", "no_data"), ("no_firm", "empty")),
     ),
     Indicator(
         "port_km_median", "Distance médiane à un port", "Median distance to a port",
@@ -387,6 +573,8 @@ _INDICATOR_LIST: tuple[Indicator, ...] = (
         "Median over the territory's active firms of the distance to the nearest port.",
         "km", -1, "Seed 001: « une zone portuaire ».",
         composite=True,
+        when_empty="no_data",
+        cases=(("no_infrastructure", "no_data"), ("no_firm", "empty")),
     ),
     Indicator(
         "road_km_median", "Distance médiane au réseau autoroutier",
@@ -395,6 +583,8 @@ _INDICATOR_LIST: tuple[Indicator, ...] = (
         "road node.",
         "km", -1, "Seed 001: « un réseau autoroutier ».",
         composite=True,
+        when_empty="no_data",
+        cases=(("no_infrastructure", "no_data"), ("no_firm", "empty")),
     ),
     Indicator(
         "rail_km_median", "Distance médiane au réseau ferré", "Median distance to rail",
@@ -402,14 +592,18 @@ _INDICATOR_LIST: tuple[Indicator, ...] = (
         "Median over the territory's active firms of the distance to the nearest rail node.",
         "km", -1, "Seed 001: « mobilité des hommes et des marchandises ».",
         composite=True,
+        when_empty="no_data",
+        cases=(("no_infrastructure", "no_data"), ("no_firm", "empty")),
     ),
     Indicator(
         "broadband_ftth_share", "Part de locaux raccordables FTTH", "FTTH coverage",
         "accessibility",
         "Mean over the territory's active firms of their commune's share of premises with "
-        "FTTH (latest value of a year <= y in the `broadband` layer); empty when unknown.",
+        "FTTH (latest value of a year <= y in the `broadband` layer), firms of a commune "
+        "without a value left out.",
         "share (0-1)", 1, "Seed 001: « l'accès à un réseau à haut débit (ADSL) ».",
         composite=True,
+        when_empty="no_data", cases=(("no_broadband", "no_data"), ("no_firm", "empty")),
     ),
     # -- composite ----------------------------------------------------------------------
     Indicator(
@@ -417,23 +611,28 @@ _INDICATOR_LIST: tuple[Indicator, ...] = (
         "Mean of the normalised, oriented indicators of dimension density that are "
         "available for the territory; × 100 with min-max and rank normalisation.",
         "score (0-100)", 1, "Issue 4; OECD/JRC handbook (aggregation within a pillar).",
+        when_empty="empty", cases=(("no_dimension_value", "empty"),),
     ),
     Indicator(
         "imi_diversity", "IMI : diversité", "IMI: diversity", "composite",
         "Same, dimension diversity.", "score (0-100)", 1, "Issue 4.",
+        when_empty="empty", cases=(("no_dimension_value", "empty"),),
     ),
     Indicator(
         "imi_dynamism", "IMI : dynamique", "IMI: dynamism", "composite",
         "Same, dimension dynamism.", "score (0-100)", 1, "Issue 4.",
+        when_empty="empty", cases=(("no_dimension_value", "empty"),),
     ),
     Indicator(
         "imi_governance", "IMI : directionalité", "IMI: governance", "composite",
         "Same, dimension governance.", "score (0-100)", 1, "Issue 4.",
+        when_empty="empty", cases=(("no_dimension_value", "empty"),),
     ),
     Indicator(
         "imi_accessibility", "IMI : proximité et infrastructures", "IMI: accessibility",
         "composite",
         "Same, dimension accessibility.", "score (0-100)", 1, "Issue 4.",
+        when_empty="empty", cases=(("no_dimension_value", "empty"),),
     ),
     Indicator(
         "imi", "Indice de milieu internationalisant", "Internationalising-milieu index",
@@ -441,18 +640,21 @@ _INDICATOR_LIST: tuple[Indicator, ...] = (
         "Each indicator marked *composite* is oriented (× −1 when less is better), "
         "normalised across the territories of the level and year "
         "(`settings.imi_normalisation`: min-max by default, z-score or rank; an indicator "
-        "equal for all territories is left out), averaged within each dimension, then the "
+        "equal for all territories is left out), averaged within each dimension (a 0 is a "
+        "value; an empty or no-data value is left out, never imputed), then the "
         "dimensions are averaged with `settings.imi_weights` (equal by default; a "
         "dimension with no value for the territory is left out and the weights of the "
         "others rescaled); × 100 with min-max and rank normalisation.",
         "score (0-100)", 1,
         "Issue 4; OECD/JRC Handbook on Constructing Composite Indicators (2008); COINr.",
+        when_empty="empty", cases=(("no_index_value", "empty"),),
     ),
     Indicator(
         "imi_rank", "Rang IMI", "IMI rank", "composite",
         "Rank of `imi` among the territories of the level and year, 1 = highest (ties "
         "share the best rank).",
         "rank", -1, "Issue 4.", dtype="int",
+        when_empty="empty", cases=(("no_index_value", "empty"),),
     ),
     Indicator(
         "imi_rank_p05", "Rang IMI, 5e centile", "IMI rank, 5th percentile", "composite",
@@ -464,11 +666,13 @@ _INDICATOR_LIST: tuple[Indicator, ...] = (
         "Issue 4; OECD/JRC handbook section 7 (uncertainty analysis); COINr "
         "get_sensitivity.",
         dtype="int",
+        when_empty="empty", cases=(("no_index_value", "empty"),),
     ),
     Indicator(
         "imi_rank_p95", "Rang IMI, 95e centile", "IMI rank, 95th percentile", "composite",
         "95th percentile of the rank over the same draws.",
         "rank", -1, "Issue 4.", dtype="int",
+        when_empty="empty", cases=(("no_index_value", "empty"),),
     ),
 )
 
@@ -511,6 +715,80 @@ def composite_members(dimension: str | None = None) -> list[Indicator]:
             if i.composite and (dimension is None or i.dimension == dimension)]
 
 
+def outcome(name: str, absences: Iterable[str]) -> WhenEmpty | None:
+    """What indicator ``name`` gives in a territory that shows ``absences``.
+
+    Parameters
+    ----------
+    name : str
+        An indicator of the catalogue.
+    absences : iterable of str
+        Codes of :data:`ABSENCES` that hold for the territory (all of them: a
+        territory without firm is also without exporter).
+
+    Returns
+    -------
+    {"zero", "empty", "no_data"} or None
+        ``no_data`` or ``empty`` when one of its cases says so (no data first), else
+        ``zero`` when one of its cases says so, else None: a value computed by its
+        formula.
+
+    Raises
+    ------
+    KeyError
+        An unknown indicator or absence.
+
+    Examples
+    --------
+    >>> outcome("n_actors", ["no_firm", "no_exporter"]) is None
+    True
+    >>> outcome("airport_km_median", ["no_firm", "no_infrastructure"])
+    'no_data'
+    """
+    found = set(absences)
+    unknown = found - set(ABSENCES)
+    if unknown:
+        raise KeyError(f"unknown absence(s) {sorted(unknown)}; known: {', '.join(ABSENCES)}")
+    hits = {o for a, o in get(name).cases if a in found}
+    for result in ("no_data", "empty", "zero"):
+        if result in hits:
+            return result  # type: ignore[return-value]
+    return None
+
+
+def missing_text(name: str, lang: str = "fr") -> str:
+    """The missing-value policy of indicator ``name`` as a sentence.
+
+    Examples
+    --------
+    >>> print(missing_text("actors_per_100_exporters"))  # doctest: +NORMALIZE_WHITESPACE
+    0 quand le territoire n'a aucun acteur actif ; vide quand le territoire n'a aucune PME
+    exportatrice.
+    >>> print(missing_text("category_evenness", "en"))
+    0 when the territory has no active actor or has actors of one category only.
+    """
+    if lang not in ("fr", "en"):
+        raise ValueError(f"unknown language {lang!r}; expected 'fr' or 'en'")
+    fr = lang == "fr"
+    ind = get(name)
+    word, also = ("quand", " ou ") if fr else ("when", " or ")
+    conditions: dict[str, list[str]] = {}
+    if ind.when_empty == "zero" and not any(o == "zero" for _, o in ind.cases):
+        conditions["zero"] = ["rien n'est compté" if fr else "nothing is counted"]
+    for code, result in ind.cases:
+        absence = ABSENCES[code]
+        conditions.setdefault(result, []).append(absence.label_fr if fr else absence.label_en)
+    parts = []
+    for policy, conds in conditions.items():
+        label = POLICIES[policy].label_fr if fr else POLICIES[policy].label_en
+        # "the territory has X or the territory has Y" -> "the territory has X or Y"
+        text = conds[0]
+        for c in conds[1:]:
+            text += also + (c.removeprefix(_SUBJECT_FR) if fr else c.removeprefix(_SUBJECT_EN))
+        parts.append(f"{label} {word} {text}")
+    return (" ; " if fr else "; ").join(parts) + "."
+
+
 def catalogue_frame() -> pd.DataFrame:
     """The catalogue as a table (one row per indicator), e.g. for the dashboard."""
     return pd.DataFrame([asdict(i) for i in INDICATORS])
@@ -526,10 +804,21 @@ def _cell(text: str) -> str:
 def render_markdown(dimensions: Sequence[str] | None = None) -> str:
     """The catalogue as Markdown: one table per dimension.
 
-    Each table lists name, French label, formula, unit, direction, whether the
-    indicator enters the composite index, and its source.
+    First the outcomes of the missing-value policy and their treatment by the composite
+    index; then, for each dimension, a table of name, French label, formula, unit,
+    direction, whether the indicator enters the composite index, its missing-value
+    policy (:func:`missing_text`) and its source.
     """
-    lines: list[str] = []
+    lines: list[str] = [
+        "### Missing values — *Valeurs manquantes*",
+        "",
+        "| policy | prints | when | in the composite index |",
+        "|---|---|---|---|",
+    ]
+    for pol in POLICIES.values():
+        lines.append(f"| `{pol.code}` | {_cell(pol.label_en)} | {_cell(pol.meaning_en)} | "
+                     f"{_cell(pol.composite_en)} |")
+    lines.append("")
     for dim in _DIMENSION_LIST:
         if dimensions is not None and dim.code not in dimensions:
             continue
@@ -540,13 +829,14 @@ def render_markdown(dimensions: Sequence[str] | None = None) -> str:
         lines.append("")
         lines.append(_cell(dim.source))
         lines.append("")
-        lines.append("| name | label (fr) | formula | unit | direction | in imi | source |")
-        lines.append("|---|---|---|---|---|---|---|")
+        lines.append("| name | label (fr) | formula | unit | direction | in imi | "
+                     "when absent | source |")
+        lines.append("|---|---|---|---|---|---|---|---|")
         for i in members:
             lines.append(
                 f"| `{i.name}` | {_cell(i.label_fr)} | {_cell(i.formula)} | {_cell(i.unit)} | "
                 f"{_DIRECTION_TEXT[i.direction]} | {'yes' if i.composite else ''} | "
-                f"{_cell(i.source)} |"
+                f"`{i.when_empty}`: {_cell(missing_text(i.name, 'en'))} | {_cell(i.source)} |"
             )
         lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"

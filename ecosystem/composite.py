@@ -28,6 +28,14 @@ package follows the same ones):
    their ranks (the observed rank at or just above that share of draws, numpy's
    ``inverted_cdf``). The same seed gives the same ranks.
 
+Missing values follow the policy of each indicator in :mod:`ecosystem.catalogue`
+(``Indicator.when_empty`` and ``cases``; :data:`~ecosystem.catalogue.POLICIES` says the
+same in words). A ``zero`` is a value: normalised with the others, so a territory
+without actors is lowest on every indicator counting actors. An ``empty`` or
+``no_data`` value is NaN in the table and is never imputed: it is left out of the mean
+of its dimension (step 3), and a dimension without any value is left out of the
+territory's index with the weights of the others rescaled (step 4).
+
 Examples
 --------
 >>> t = pd.DataFrame({"a": [0.0, 5.0, 10.0], "b": [3.0, 2.0, 1.0]}, index=["x", "y", "z"])

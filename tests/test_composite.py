@@ -158,3 +158,74 @@ def test_single_territory_has_no_rank():
     out = composite.imi(t, draws=10, seed=1)
     assert np.isnan(out["imi"].iloc[0])
     assert pd.isna(out["imi_rank"].iloc[0]) and pd.isna(out["imi_rank_p95"].iloc[0])
+
+
+def _pielou(counts):
+    """Pielou's evenness written out: H / ln S."""
+    total = sum(counts)
+    h = -sum(c / total * math.log(c / total) for c in counts)
+    return h / math.log(len(counts))
+
+
+def test_no_actor_scores_lowest_on_what_counts_actors():
+    """Three territories: ``none`` has firms and no actor (every indicator that counts
+    actors is 0, the catalogue's ``zero``); ``other`` has the same firms and four actors
+    (3 cma, 1 chambre d'agriculture: no reference category); ``ref`` has reference
+    actors but weaker firms. ``none`` must not score above ``other``, on Diversité nor on
+    the index."""
+    j = _pielou([3, 1])
+    t = pd.DataFrame({
+        # density
+        "actors_per_100_exporters": [0.0, 10.0, 20.0],
+        "actors_per_1000_km2": [0.0, 2.0, 4.0],
+        "iso_density": [20.0, 20.0, 10.0],
+        # diversity
+        "category_coverage": [0.0, 0.0, 0.3],
+        "category_reach": [0.4, 0.4, 0.2],
+        "category_evenness": [0.0, j, 1.0],
+        # dynamism
+        "new_ties_per_actor": [0.0, 0.25, 1.0],
+        "proactive_share": [0.5, 0.5, 0.3],
+        # governance
+        "network_cohesion": [0.0, 0.5, 1.0],
+        "coordination_density": [0.0, 1 / 6, 0.5],
+        "external_openness": [0.0, 0.25, 0.5],
+        # accessibility (less is better)
+        "unserved_share": [0.2, 0.2, 0.4],
+    }, index=["none", "other", "ref"])
+    out = composite.composite_index(t, method="minmax")
+    # min-max by hand (none, other, ref):
+    # density: per 100 exporters 0, 1/2, 1; per km² 0, 1/2, 1; ISO 1, 1, 0
+    density = [1 / 3, 2 / 3, 2 / 3]
+    # diversity: coverage 0, 0, 1; reach 1, 1, 0; evenness 0, j, 1
+    diversity = [1 / 3, (1 + j) / 3, 2 / 3]
+    # dynamism: new ties per actor 0, 1/4, 1; proactive 1, 1, 0
+    dynamism = [1 / 2, 5 / 8, 1 / 2]
+    # governance: cohesion 0, 1/2, 1; coordination 0, 1/3, 1; openness 0, 1/2, 1
+    governance = [0.0, 4 / 9, 1.0]
+    # accessibility: unserved, oriented: 1, 1, 0
+    access = [1.0, 1.0, 0.0]
+    assert out["imi_density"].tolist() == pytest.approx([100 * v for v in density])
+    assert out["imi_diversity"].tolist() == pytest.approx([100 * v for v in diversity])
+    assert out["imi_dynamism"].tolist() == pytest.approx([100 * v for v in dynamism])
+    assert out["imi_governance"].tolist() == pytest.approx([100 * v for v in governance])
+    assert out["imi_accessibility"].tolist() == pytest.approx([100 * v for v in access])
+    imi = [100 * sum(d) / 5 for d in zip(density, diversity, dynamism, governance, access,
+                                          strict=True)]
+    assert out["imi"].tolist() == pytest.approx(imi)  # 43.3, 66.8, 56.7
+    assert out.loc["none", "imi_diversity"] < out.loc["other", "imi_diversity"]
+    assert out.loc["none", "imi"] < out.loc["other", "imi"]
+    for method in composite.NORMALISATIONS:
+        other = composite.composite_index(t, method=method)
+        assert other.loc["none", "imi_diversity"] <= other.loc["other", "imi_diversity"]
+        assert other.loc["none", "imi"] <= other.loc["other", "imi"]
+
+    # the example tells the rules apart: were the actor indicators of "none" empty
+    # (left out) instead of 0, "none" would lead on Diversité (its reach alone) and
+    # on the index
+    old = t.copy()
+    old.loc["none", ["category_coverage", "category_evenness", "new_ties_per_actor",
+                     "network_cohesion", "coordination_density", "external_openness"]] = np.nan
+    was = composite.composite_index(old, method="minmax")
+    assert was.loc["none", "imi_diversity"] == pytest.approx(100.0)
+    assert was.loc["none", "imi"] > was.loc["other", "imi"]

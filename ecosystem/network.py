@@ -135,7 +135,10 @@ def actor_graph(actors: pd.DataFrame, relations: pd.DataFrame, year: int) -> nx.
     hi = np.where(src < dst, dst, src)[keep]
     counts = pd.DataFrame({"u": lo, "v": hi}).value_counts(sort=False)
     graph.add_weighted_edges_from(
-        (u, v, int(n)) for (u, v), n in counts.items()
+        (u, v, int(n)) for u, v, n in zip(
+            counts.index.get_level_values("u"), counts.index.get_level_values("v"),
+            counts.to_numpy(), strict=True,
+        )
     )
     return graph
 
@@ -718,9 +721,11 @@ def territory_metrics(
     n = out["n_actors"].to_numpy(dtype=float)
     out["n_ties"] = n_ties
     out["n_components"] = n_comp
+    # as the indicators (network_cohesion, coordination_density): 0 without actors (or
+    # with a single one for the density), the catalogue's "missing is not zero" rule
     with np.errstate(invalid="ignore", divide="ignore"):
-        out["largest_component_share"] = np.where(n > 0, largest / n, np.nan)
-        out["density"] = np.where(n > 1, 2 * n_ties / (n * (n - 1)), np.nan)
+        out["largest_component_share"] = np.where(n > 0, largest / np.maximum(n, 1), 0.0)
+        out["density"] = np.where(n > 1, 2 * n_ties / np.maximum(n * (n - 1), 1), 0.0)
     out.insert(0, "name", terr["name"].fillna("").astype(str).to_numpy())
     out.insert(0, "code", terr["code"].to_numpy())
     out.insert(0, "level", level)

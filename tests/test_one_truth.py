@@ -166,13 +166,13 @@ def test_network_command_agrees_with_the_indicators(outputs: dict[str, Path],
                                                      table: pd.DataFrame) -> None:
     terr = _read_fr(outputs["network"] / "territories.csv")
     terr = terr[terr["level"] == LEVEL].set_index("code")
-    codes = table.index[table["n_actors"] > 0]
-    np.testing.assert_array_equal(terr.loc[codes, "n_actors"], table.loc[codes, "n_actors"])
-    np.testing.assert_allclose(terr.loc[codes, "largest_component_share"],
+    codes = table.index
+    np.testing.assert_array_equal(terr["n_actors"].reindex(codes).fillna(0),
+                                  table.loc[codes, "n_actors"])
+    np.testing.assert_allclose(terr["largest_component_share"].reindex(codes).fillna(0),
                                table.loc[codes, "network_cohesion"])
-    several = codes[table.loc[codes, "n_actors"] > 1]
-    np.testing.assert_allclose(terr.loc[several, "density"],
-                               table.loc[several, "coordination_density"])
+    np.testing.assert_allclose(terr["density"].reindex(codes).fillna(0),
+                               table.loc[codes, "coordination_density"])
 
 
 _NUMBER = re.compile(r"[−\-+]?\d[\d\u202f\u00a0 ]*(?:[.,]\d+)?")

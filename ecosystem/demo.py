@@ -48,9 +48,9 @@ def attach_location(points: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     codes = geography.locate(pts.geometry.x.to_numpy(), pts.geometry.y.to_numpy())
     keep = pd.notna(pd.Series(codes)).to_numpy()
     pts = pts.loc[keep].copy()
-    codes = pd.Series(codes[keep], index=pts.index).astype(str)
-    info = geography.commune_info(codes.unique()).reindex(codes.to_numpy())
-    pts["commune"] = codes.to_numpy()
+    kept = pd.Series(codes[keep], index=pts.index).astype(str)
+    info = geography.commune_info(kept.unique()).reindex(kept.to_numpy())
+    pts["commune"] = kept.to_numpy()
     for col in ("epci", "departement", "region"):
         pts[col] = info[col].fillna("").to_numpy()
     pts["placement"] = "coordinates"

@@ -106,7 +106,7 @@ def _write_xlsx(frame: pd.DataFrame, out: Path, sheet: str) -> None:
     ws = wb.create_sheet(title=sheet[:31])
     ws.append(list(map(str, frame.columns)))
     for row in frame.itertuples(index=False, name=None):
-        cells = []
+        cells: list[openpyxl.cell.Cell | None] = []
         for v in row:
             if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
                 cells.append(None)

@@ -164,11 +164,12 @@ def governance_gaps(
 
     # -- isolated actors -----------------------------------------------------------------
     for r in table.loc[table["degree"].eq(0)].itertuples(index=False):
-        front = r.category in FRONT_LINE_CATEGORIES
-        label = category_label(r.category) if r.category in CATEGORIES else r.category
+        category, name = str(r.category), str(r.name)
+        front = category in FRONT_LINE_CATEGORIES
+        label = category_label(category) if category in CATEGORIES else category
         add(str(getattr(r, level)), "isolated_actor", "high" if front else "medium",
-            f"un lien entre {r.name} et les autres acteurs",
-            f"{r.name} ({label}, commune {r.commune}) n'a aucun partenariat, cofinancement, "
+            f"un lien entre {name} et les autres acteurs",
+            f"{name} ({label}, commune {r.commune}) n'a aucun partenariat, cofinancement, "
             f"événement commun ni orientation actif avec un autre acteur en {year}.",
             0, actor_id=str(r.id))
 
@@ -267,14 +268,14 @@ def governance_gaps(
         for code in codes:
             if code not in n_unserved.index or n_unserved[code] == 0:
                 continue
-            share = float(n_unserved[code] / n_firms[code])
-            sev = "high" if share >= s.gap_unserved_high_share else (
-                "medium" if share >= s.gap_unserved_medium_share else "low")
+            unserved_share = float(n_unserved[code] / n_firms[code])
+            sev = "high" if unserved_share >= s.gap_unserved_high_share else (
+                "medium" if unserved_share >= s.gap_unserved_medium_share else "low")
             add(code, "unserved_area", sev,
                 f"un acteur de première ligne à moins de {_km(d)} de toutes ses entreprises",
                 f"{int(n_unserved[code])} de ses {int(n_firms[code])} entreprises actives "
-                f"({_pct(share)}), dont {int(n_unserved_exp[code])} exportatrices, n'ont "
-                f"aucun acteur de première ligne à moins de {_km(d)}.", share)
+                f"({_pct(unserved_share)}), dont {int(n_unserved_exp[code])} exportatrices, "
+                f"n'ont aucun acteur de première ligne à moins de {_km(d)}.", unserved_share)
 
     out = pd.DataFrame(rows, columns=list(GAP_COLUMNS))
     if len(out):

@@ -114,7 +114,7 @@ def _combine(old: pd.DataFrame, new: pd.DataFrame, layer: str) -> pd.DataFrame:
         out["diffusible"] = old["diffusible"].astype(bool) & new["diffusible"].astype(bool)
     if layer in SPATIAL_LAYERS:
         use_old_geom = (new["placement"].eq("commune") & old["placement"].eq("coordinates"))
-        geom = np.where(use_old_geom, old.geometry.values, new.geometry.values)
+        geom = np.where(use_old_geom, old.geometry.to_numpy(), new.geometry.to_numpy())
         for c in ("commune", "epci", "departement", "region", "placement"):
             out[c] = np.where(use_old_geom, old[c], out[c])
         return gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(geom, crs=LAMBERT93), crs=LAMBERT93)
@@ -214,14 +214,14 @@ def import_tables(registry: Registry, tables: Mapping[str, RawTable], year: int 
         for i, j in similar_actors(new, new):
             if i > j and j not in drop:
                 drop.add(i)
-                redirect[new["id"].iat[i]] = new["id"].iat[j]
+                redirect[str(new["id"].iat[i])] = str(new["id"].iat[j])
                 report.merges.append(
                     f"actor '{new['id'].iat[i]}' ({new['name'].iat[i]}) is the same as "
                     f"'{new['id'].iat[j]}' ({new['name'].iat[j]}): merged")
         for i, j in similar_actors(new, old_actors):
             if i not in drop:
                 drop.add(i)
-                redirect[new["id"].iat[i]] = old_actors["id"].iat[j]
+                redirect[str(new["id"].iat[i])] = str(old_actors["id"].iat[j])
                 report.merges.append(
                     f"actor '{new['id'].iat[i]}' ({new['name'].iat[i]}) is the same as "
                     f"registry actor '{old_actors['id'].iat[j]}' ({old_actors['name'].iat[j]}): "

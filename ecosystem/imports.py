@@ -110,9 +110,7 @@ def _as_text(col: pd.Series | None, index: pd.Index, n: int) -> pd.Series:
     """Object column of Python strings, '' for missing (cheap when already text)."""
     if col is None:
         return pd.Series(np.full(n, "", dtype=object), index=index)
-    vals = col.to_numpy(dtype=object, na_value=None) if not isinstance(
-        col.dtype, np.dtype) else col.to_numpy(dtype=object)
-    vals = vals.copy()
+    vals = col.to_numpy(dtype=object, copy=True)
     missing = pd.isna(vals)
     if missing.any():
         vals[missing] = ""

@@ -265,7 +265,7 @@ def unserved_firms(
     has = idx >= 0
     near = front.actors.iloc[idx[has]]
 
-    def actor_column(column: str) -> pd.arrays.StringArray:
+    def actor_column(column: str) -> pd.api.extensions.ExtensionArray:
         values = np.full(len(sel), None, dtype=object)
         if column in near:
             values[has] = near[column].to_numpy(dtype=object)

@@ -124,13 +124,14 @@ class Checker:
     ----------
     frame : DataFrame
         Raw values (strings) of the file, one row per data row.
-    rows : sequence of int
+    rows : sequence or ndarray of int
         1-based row number in the file of each frame row.
     file : str
         File name shown in messages.
     """
 
-    def __init__(self, frame: pd.DataFrame, rows: Sequence[int], file: str) -> None:
+    def __init__(self, frame: pd.DataFrame, rows: Sequence[int] | np.ndarray,
+                 file: str) -> None:
         self.frame = frame
         self.rows = np.asarray(rows)
         self.file = file

@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 import math
 import os
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 import numpy as np
@@ -51,8 +52,8 @@ def _naf_parts(naf: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def pair_synergy(
-    division_a: str, section_a: str, markets_a: set[str],
-    division_b: str, section_b: str, markets_b: set[str],
+    division_a: str, section_a: str, markets_a: AbstractSet[str],
+    division_b: str, section_b: str, markets_b: AbstractSet[str],
 ) -> tuple[float, float]:
     """Sector complementarity and market overlap of two firms of different NAF classes.
 

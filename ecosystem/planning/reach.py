@@ -103,11 +103,11 @@ def firm_reach(
     tied = firm_ties(data.relations, data.year, data.actors, data.firms) \
         if len(data.relations) else pd.DataFrame(columns=["source", "target", "pair"])
     tied = tied.loc[tied["pair"].eq("actor-firm")]
-    t_act = tied["source"].astype(str).map(position)
-    t_firm = tied["target"].astype(str).map(firm_pos)
-    ok = t_act.notna() & t_firm.notna()
-    t_act = t_act[ok].to_numpy(dtype=np.int64)
-    t_firm = t_firm[ok].to_numpy(dtype=np.int64)
+    act_of_tie = tied["source"].astype(str).map(position)
+    firm_of_tie = tied["target"].astype(str).map(firm_pos)
+    ok = act_of_tie.notna() & firm_of_tie.notna()
+    t_act = act_of_tie[ok].to_numpy(dtype=np.int64)
+    t_firm = firm_of_tie[ok].to_numpy(dtype=np.int64)
     if front.any():
         # within d of a front-line actor: the one rule of ecosystem.unserved
         one = ~nearest_front(data.firms, data.actors, data.year, distance_km=d_km).unserved()

@@ -210,8 +210,8 @@ def _admin_tables() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
 
 def _from_hex_wkb(values: pd.Series) -> np.ndarray:
     """Parse hex WKB strings; the package's null marker and "" give None."""
-    arr = values.to_numpy(dtype=object)
-    arr = np.where((arr == _NULL) | (arr == ""), None, arr)
+    arr = values.to_numpy(dtype=object, copy=True)
+    arr[(arr == _NULL) | (arr == "")] = None
     return shapely.from_wkb(arr)
 
 
@@ -319,10 +319,9 @@ def _build_communes() -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
             parts = parts[~shapely.is_missing(parts)]
             if len(parts):
                 geom_wgs[i] = shapely.union_all(parts)
-        if pd.isna(raw.at[i, "population"]):
-            raw.at[i, "population"] = pd.array(group["population"], dtype="Int64").sum(
-                min_count=1
-            )
+        # pandas-stubs: isna refuses some of the scalar types that .at may return
+        if pd.isna(raw.at[i, "population"]):  # type: ignore[arg-type]
+            raw.at[i, "population"] = group["population"].astype("Int64").sum(min_count=1)
 
     # Municipal arrondissements inherit their city's attachments.
     arm_parent = raw.loc[is_arm, "parent"]

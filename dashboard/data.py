@@ -4,8 +4,9 @@ Every result is kept in memory per (registry state, function, parameters): the
 registry state is its file's modification time and size, so an import through
 the Données page makes the next request recompute from the new registry. Two
 requests asking for the same missing result compute it once (one lock per key).
-The dashboard never writes results into the registry (``store=False``); the
-only writes are imports made by staff on the Données page.
+The dashboard never writes into the registry but for the imports made by staff
+on the Données page; the proximity results also go through the core's result
+cache (:mod:`ecosystem.cache`), outside the registry.
 
 Examples
 --------
@@ -140,13 +141,12 @@ class DashboardData:
     def unserved(self, year: int, distance_km: float | None = None,
                  categories: Sequence[str] | None = None,
                  exporting_only: bool = False) -> pd.DataFrame:
-        """:func:`ecosystem.results.unserved` (the CLI's ``unserved``), never stored."""
+        """:func:`ecosystem.results.unserved` (the CLI's ``unserved``)."""
         cats = tuple(categories) if categories else None
         return self.cached(
             "unserved", (int(year), distance_km, cats, exporting_only),
             lambda: results.unserved(self.registry, int(year), distance_km=distance_km,
-                                     categories=cats, exporting_only=exporting_only,
-                                     store=False))
+                                     categories=cats, exporting_only=exporting_only))
 
     def network_data(self, year: int) -> Any:
         """:class:`ecosystem.network.NetworkData` of ``year`` (actors, ties, firms)."""

@@ -8,7 +8,14 @@ Every change is **all or nothing**: :meth:`Registry.transaction` works on a copy
 of the file next to it and swaps it in with an atomic ``os.replace`` only when
 everything was written, so an error or a killed process leaves the registry as
 it was (at worst with a stray ``.tmp`` file, removed at the next change). An
-advisory lock serialises concurrent writers.
+advisory lock serialises concurrent writers. Every change also writes a new
+version stamp (table :data:`VERSION_TABLE`) in the same copy, so that
+:meth:`Registry.version` names the content that results were computed from
+(:mod:`ecosystem.cache`).
+
+Reading never writes: GDAL opens the file read-only, no lock is taken and no
+file is created beside the registry, so every reading command works on a
+read-only share.
 
 Examples
 --------
@@ -28,6 +35,7 @@ import hashlib
 import os
 import shutil
 import unicodedata
+import uuid
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -49,7 +57,16 @@ from .imports import conform
 from .schema import LAYERS, SPATIAL_LAYERS, TERRITORY_LEVELS
 from .settings import LAMBERT93, get_settings
 
-__all__ = ["Registry", "ImportReport", "software_version", "file_sha256"]
+__all__ = ["Registry", "ImportReport", "VERSION_TABLE", "version_stamp", "software_version",
+           "file_sha256"]
+
+#: Non-spatial table holding the version stamp of the registry's content: one row,
+#: ``version`` (uuid4, hex), ``updated`` (UTC, ISO 8601) and ``software`` (the
+#: version of this software that made the change).
+VERSION_TABLE = "registry_version"
+
+# SHA-256 of registries without a version stamp, by (path, inode, size, mtime).
+_SHA_MEMO: dict[tuple[str, int, int, int], str] = {}
 
 
 def software_version() -> str:
@@ -233,6 +250,51 @@ class Registry:
                     return True
         return False
 
+    def version(self) -> str:
+        """What identifies the registry's content; it changes with every change.
+
+        The ``version`` of the stamp table :data:`VERSION_TABLE`, written by every
+        :meth:`transaction` that changes something. For a GeoPackage without the
+        table (made by an older version or by another tool), or whose tables were
+        changed by another tool after the stamp (GDAL, hence QGIS, records each
+        table's ``last_change`` in ``gpkg_contents``), the SHA-256 of the file
+        (:func:`file_sha256`, computed once per file state). For a registry that
+        does not exist yet, the SHA-256 of no bytes.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> reg = Registry(pathlib.Path(tempfile.mkdtemp()) / "r.gpkg")
+        >>> reg.version()[:12]
+        'e3b0c44298fc'
+        >>> reg.write_layers({"broadband": pd.DataFrame(
+        ...     {"commune": ["34172"], "year": [2025], "ftth_share": [0.9]})})
+        >>> v = reg.version(); len(v), v == reg.version()
+        (32, True)
+        >>> reg.write_layers({"broadband": pd.DataFrame(
+        ...     {"commune": ["34172"], "year": [2025], "ftth_share": [0.95]})})
+        >>> reg.version() == v
+        False
+        """
+        if not self.exists:
+            return hashlib.sha256(b"").hexdigest()
+        if VERSION_TABLE in self.layers():
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                stamp = pyogrio.read_dataframe(
+                    self.path, read_geometry=False,
+                    sql=f"SELECT v.version AS version, COALESCE((SELECT MAX(last_change) "
+                    f"FROM gpkg_contents WHERE table_name <> '{VERSION_TABLE}') <= (SELECT "
+                    f"last_change FROM gpkg_contents WHERE table_name = '{VERSION_TABLE}'), 1) "
+                    f"AS trusted FROM {VERSION_TABLE} v")
+            if len(stamp) == 1 and str(stamp["version"].iat[0]) and int(stamp["trusted"].iat[0]):
+                return str(stamp["version"].iat[0])
+        st = self.path.stat()
+        key = (str(self.path.resolve()), st.st_ino, st.st_size, st.st_mtime_ns)
+        if key not in _SHA_MEMO:
+            _SHA_MEMO[key] = file_sha256(self.path)
+        return _SHA_MEMO[key]
+
     def info(self) -> dict[str, Any]:
         """Counts by layer, year and département.
 
@@ -271,6 +333,8 @@ class Registry:
 
         Yields a writer whose :meth:`_Writer.write` replaces layers in a working copy;
         the copy replaces the registry atomically when the block ends without error.
+        A block that wrote something also writes a new version stamp
+        (:data:`VERSION_TABLE`) in the copy, so the stamp changes with the content.
         """
         self.path.parent.mkdir(parents=True, exist_ok=True)
         lock_path = self.path.with_name(self.path.name + ".lock")
@@ -290,6 +354,7 @@ class Registry:
             try:
                 yield writer
                 if writer.changed:
+                    writer.write(VERSION_TABLE, version_stamp(), conform_schema=False)
                     with open(tmp, "rb+") as f:
                         os.fsync(f.fileno())
                     os.replace(tmp, self.path)
@@ -303,19 +368,20 @@ class Registry:
             for name, frame in layers.items():
                 w.write(name, frame)
 
-    def write_result(self, name: str, frame: pd.DataFrame) -> None:
-        """Store a computed table (e.g. ``proximity_2025``) as its own layer.
+    def write_table(self, name: str, frame: pd.DataFrame) -> None:
+        """Store a table outside :data:`ecosystem.schema.LAYERS`, all or nothing.
 
-        Results are stored so that maps, the dashboard and the report read them
-        instead of computing them again.
+        Used for data the users give that has its own format (the survey of
+        :mod:`ecosystem.survey`). Computed results never go into the registry: they
+        are cached outside it (:mod:`ecosystem.cache`).
         """
-        if name in LAYERS:
-            raise ValueError(f"{name!r} is a data layer, not a result name")
+        if name in LAYERS or name == VERSION_TABLE:
+            raise ValueError(f"{name!r} is a layer of the registry, not a table name")
         with self.transaction() as w:
             w.write(name, frame, conform_schema=False)
 
-    def read_result(self, name: str) -> pd.DataFrame | None:
-        """A stored result layer, or None when absent."""
+    def read_table(self, name: str) -> pd.DataFrame | None:
+        """A table stored with :meth:`write_table`, or None when absent."""
         if name not in self.layers():
             return None
         with warnings.catch_warnings():
@@ -460,6 +526,12 @@ def similar_actors(new: gpd.GeoDataFrame, old: gpd.GeoDataFrame) -> list[tuple[i
         if best is not None:
             pairs.append((i, best))
     return pairs
+
+
+def version_stamp() -> pd.DataFrame:
+    """A new row of the version table :data:`VERSION_TABLE` (a fresh uuid4)."""
+    return pd.DataFrame({"version": [uuid.uuid4().hex], "updated": [now_iso()],
+                         "software": [software_version()]})
 
 
 def now_iso() -> str:

@@ -87,7 +87,7 @@ SURVEY_DIMENSIONS: dict[str, str] = {
     "directionalite": "survey_directionalite",
 }
 
-#: Name of the result layer holding the imported survey in the registry.
+#: Name of the table holding the imported survey in the registry (Registry.write_table).
 SURVEY_RESULT = "survey"
 
 _DIMENSION_ALIASES = {"dynamism": "dynamique", "governance": "directionalite",
@@ -196,7 +196,7 @@ def _conform(frame: pd.DataFrame) -> pd.DataFrame:
 
 def stored_survey(registry: Registry) -> pd.DataFrame | None:
     """The survey stored in the registry (:data:`SURVEY_RESULT`), or None."""
-    frame = registry.read_result(SURVEY_RESULT)
+    frame = registry.read_table(SURVEY_RESULT)
     if frame is None:
         return None
     return _conform(frame)
@@ -218,7 +218,7 @@ def import_survey(registry: Registry, survey: str | os.PathLike[str] | pd.DataFr
         new = pd.concat([kept, new], ignore_index=True)
     new = _conform(new).sort_values(["level", "territory", "year", "dimension", "item"],
                                     kind="stable").reset_index(drop=True)
-    registry.write_result(SURVEY_RESULT, new)
+    registry.write_table(SURVEY_RESULT, new)
     return new
 
 

@@ -177,17 +177,14 @@ def _tie_counts(registry: Registry, year: int) -> tuple[pd.Series, pd.Series]:
 
 
 def _catchment_loads(registry: Registry, year: int) -> pd.DataFrame:
-    """Catchment size and load of the front-line actors (stored result when present)."""
+    """Catchment size and load of the front-line actors (:func:`ecosystem.results.catchments`)."""
     from ecosystem import EmptyDataError
-    from ecosystem.results import catchments, result_name
 
-    stored = registry.read_result(result_name("catchments", year))
-    if stored is None:
-        try:
-            stored = catchments(registry, year, store=False)
-        except EmptyDataError:
-            return pd.DataFrame(columns=["n_firms", "load_firms"])
-    return pd.DataFrame(stored).set_index("actor_id")[["n_firms", "load_firms"]]
+    try:
+        table = results.catchments(registry, year)
+    except EmptyDataError:
+        return pd.DataFrame(columns=["n_firms", "load_firms"])
+    return pd.DataFrame(table).set_index("actor_id")[["n_firms", "load_firms"]]
 
 
 def _firm_count(n: Any, public: bool, decimals: int = 0, value: Any = None) -> str:
@@ -344,8 +341,7 @@ def _add_hexes(m: folium.Map, firms: gpd.GeoDataFrame, stages: list[str],
 def _add_unserved(m: folium.Map, registry: Registry, year: int, firms: gpd.GeoDataFrame,
                   legend: _Legend, distance_km: float | None,
                   categories: Sequence[str] | None) -> None:
-    table = results.unserved(registry, year, distance_km=distance_km, categories=categories,
-                             store=False)
+    table = results.unserved(registry, year, distance_km=distance_km, categories=categories)
     d_km = distance_km or get_settings().unserved_distance_km
     if table.empty:
         return

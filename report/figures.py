@@ -947,7 +947,7 @@ def coverage_map(
                             edgecolors="white", linewidths=0.4, zorder=7)
     front_coll.set_gid("coverage:front")
 
-    table = results.unserved(reg, year, distance_km=d_km, categories=cats, store=False)
+    table = results.unserved(reg, year, distance_km=d_km, categories=cats)
     table = table[table[level].astype(str) == code]
     firms = reg.firms(year)
     firms = firms.drop_duplicates("firm_id").set_index("firm_id")

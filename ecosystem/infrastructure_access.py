@@ -125,7 +125,7 @@ def infrastructure_access(
         idx, km = nearest[k]
         ids = pd.array(subsets[k]["id"].to_numpy(dtype=object), dtype="str")
         columns[f"{k}_km"] = km
-        columns[f"{k}_id"] = ids.take(idx)
+        columns[f"{k}_id"] = ids.take(idx, allow_fill=True)  # -1: none in the firm's zone
     out = pd.concat([out, pd.DataFrame(columns, index=out.index, copy=False)], axis=1)
     if broadband is not None:
         bb = broadband_by_commune(broadband, year)

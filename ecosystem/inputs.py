@@ -4,7 +4,9 @@ actors, firm identification columns and public names.
 Every measure of the core (nearest actors, unserved firms, catchments, accessibility,
 infrastructure access, planning) takes the registry's GeoDataFrames and goes through these
 functions, so that a layer without a CRS, a record without a point or an unknown actor
-category gives the same clear error everywhere.
+category gives the same clear error everywhere, and every distance is measured in the same
+coordinates (:func:`point_xy`: Lambert-93 in metropolitan France, each overseas
+département's own projected CRS there; :mod:`ecosystem.projection`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import pandas as pd
 import shapely
 
 from .activity import active_actors, active_firms
+from .projection import distance_xy
 from .registry import Registry
 from .schema import TERRITORY_LEVELS
 from .settings import (
@@ -83,7 +86,13 @@ def require_columns(df: pd.DataFrame, columns: Iterable[str], what: str) -> None
 
 
 def point_xy(gdf: gpd.GeoDataFrame, what: str, key: str) -> np.ndarray:
-    """Coordinates (n, 2) in metres of a layer of non-empty points."""
+    """Distance coordinates (n, 2) in metres of a layer of non-empty points in EPSG:2154.
+
+    The coordinates every distance of the product is measured in
+    (:func:`ecosystem.projection.distance_xy`): Lambert-93 in metropolitan France, the
+    département's own projected CRS overseas (zones 10^8 m apart). Not for output: a
+    table or a map shows the layer's own Lambert-93 geometry.
+    """
     if len(gdf) == 0:
         return np.empty((0, 2))
     geoms = gdf.geometry.to_numpy()
@@ -94,7 +103,7 @@ def point_xy(gdf: gpd.GeoDataFrame, what: str, key: str) -> np.ndarray:
             f"{what}: {int(bad.sum())} row(s) without a point location (first ids: {ids}); "
             "every record needs a point geometry"
         )
-    return shapely.get_coordinates(geoms)[:, :2].astype(float, copy=False)
+    return distance_xy(shapely.get_coordinates(geoms)[:, :2].astype(float, copy=False))
 
 
 def positive_setting(value: float | None, name: str) -> float:
@@ -175,10 +184,11 @@ def public_names(live: pd.DataFrame) -> np.ndarray:
 
 
 def layer_xy(gdf: gpd.GeoDataFrame, what: str = "layer", key: str = "id") -> np.ndarray:
-    """Lambert-93 coordinates (n, 2) in metres of a layer of points, projected when needed.
+    """Distance coordinates (n, 2) in metres of a layer of points in any CRS.
 
-    :func:`as_lambert93` then :func:`point_xy`: a layer without a CRS or a record without a
-    point is refused with a message naming ``what``.
+    :func:`as_lambert93` then :func:`point_xy` (Lambert-93 in metropolitan France, the
+    local projected CRS overseas): a layer without a CRS or a record without a point is
+    refused with a message naming ``what``.
     """
     return point_xy(as_lambert93(gdf, what), what, key)
 

@@ -1,8 +1,11 @@
 """Nearest neighbours with the product's tie rule: the nearest target of every point, and
 the nearest active actor of each category for every active firm.
 
-Distances are straight lines in EPSG:2154 (Lambert-93) in metres, reported in km times
-``settings.detour_factor``. Tie rule: targets whose distances to a point differ by at most
+Distances are straight lines in metres in distance coordinates (:mod:`ecosystem.projection`:
+Lambert-93, EPSG:2154, in metropolitan France; each overseas département's own projected CRS
+there), reported in km times ``settings.detour_factor``. A point whose zone holds no target
+has none (index -1, distance ``inf``): a firm in La Réunion is never given an actor of
+metropolitan France. Tie rule: targets whose distances to a point differ by at most
 ``settings.distance_tie_tolerance_m`` are tied, and the smallest ``id`` (string order) wins.
 """
 
@@ -28,6 +31,7 @@ from .inputs import (
     point_xy,
     positive_setting,
 )
+from .projection import MAX_DISTANCE_M, ZONE_OFFSET_M, across_zones
 from .settings import (
     CATEGORIES,
     REFERENCE_CATEGORIES,
@@ -83,8 +87,16 @@ def _make_grid(points: np.ndarray, n_targets: int) -> _Grid:
     a few points each on average (so that cells stay fewer than points)."""
     lo = points.min(axis=0)
     span = np.maximum(points.max(axis=0) - lo, 1.0)
-    spacing = float(np.sqrt(span[0] * span[1] / max(n_targets, 1)))
-    per_point = float(np.sqrt(span[0] * span[1] / max(len(points), 1)))
+    area = span[0] * span[1]
+    if span[0] > MAX_DISTANCE_M:  # several distance zones: the area they cover, not the gaps
+        zone = np.rint(points[:, 0] / ZONE_OFFSET_M)
+        area = 0.0
+        for k in np.unique(zone):
+            sub = points[zone == k]
+            extent = np.maximum(sub.max(axis=0) - sub.min(axis=0), 1.0)
+            area += extent[0] * extent[1]
+    spacing = float(np.sqrt(area / max(n_targets, 1)))
+    per_point = float(np.sqrt(area / max(len(points), 1)))
     size = min(max(spacing / _CELLS_PER_SPACING, 2.0 * per_point, 20.0), 50_000.0)
     ix = ((points[:, 0] - lo[0]) // size).astype(np.int64)
     iy = ((points[:, 1] - lo[1]) // size).astype(np.int64)
@@ -250,9 +262,10 @@ def nearest_points(
     Parameters
     ----------
     points : array (n, 2)
-        Projected coordinates in metres.
+        Distance coordinates in metres (:func:`ecosystem.projection.distance_xy` of
+        Lambert-93 points; Lambert-93 itself in metropolitan France).
     targets : array (m, 2)
-        Projected coordinates in metres.
+        Distance coordinates in metres.
     target_ids : sequence of str, optional
         Ids of the targets for the tie rule; their order when omitted.
     tie_tolerance_m : float, optional
@@ -261,9 +274,10 @@ def nearest_points(
     Returns
     -------
     index : ndarray of int (n,)
-        Position of the nearest target in ``targets`` (-1 when there is no target).
+        Position of the nearest target in ``targets`` (-1 when there is no target in
+        the point's zone).
     distance_m : ndarray of float (n,)
-        Distance to it in metres (``inf`` when there is no target).
+        Distance to it in metres (``inf`` when there is none).
 
     Examples
     --------
@@ -290,7 +304,12 @@ def _nearest(
         return np.full(n, -1, dtype=np.intp), np.full(n, np.inf)
     order, uniq, first = _prepare_targets(tgt, target_ids)
     rank, dist = _nearest_ranks(pts, uniq, first, tol, grid)
-    return order[rank], dist
+    idx = order[rank]
+    far = across_zones(dist)  # the nearest target lies in another zone: none in the point's
+    if far.any():
+        idx[far] = -1
+        dist[far] = np.inf
+    return idx, dist
 
 
 def nearest_in(
@@ -369,7 +388,9 @@ def nearest_actors(
     DataFrame
         One row per active firm, in input order: ``firm_id``, ``siret``, ``siren``,
         ``commune``, ``epci``, ``departement``, ``region``; for each category *c*,
-        ``{c}_km`` (float, km) and ``{c}_actor_id`` (str); and
+        ``{c}_km`` (float, km) and ``{c}_actor_id`` (str) (``inf`` and missing when
+        the category has actors but none in the firm's distance zone, e.g. none in La
+        Réunion for a firm there: :mod:`ecosystem.projection`); and
         ``n_reference_categories_within_d`` (int): how many categories of
         ``settings.REFERENCE_CATEGORIES`` have an actor within *d* (``<= d``).
         An empty firm set gives an empty table with these columns.
@@ -394,7 +415,8 @@ def nearest_actors(
             ids = missing_column(n).array
         else:
             idx, km = nearest[c]
-            ids = pd.array(group["id"].to_numpy(dtype=object), dtype="str").take(idx)
+            ids = pd.array(group["id"].to_numpy(dtype=object), dtype="str").take(
+                idx, allow_fill=True)  # -1: no actor in the firm's zone
         if c in REFERENCE_CATEGORIES:
             reference_within += km <= d
         if c in cats:

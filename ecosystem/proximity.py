@@ -7,9 +7,11 @@ Each concept lives in its own module (:mod:`ecosystem.nearest`, :mod:`ecosystem.
 their public functions so that ``from ecosystem.proximity import unserved_firms`` keeps
 working. Definitions: ``docs/proximity.md``.
 
-- Distances are straight lines in EPSG:2154 (Lambert-93), reported in km and
-  multiplied by ``settings.detour_factor`` (default 1.0) to approximate road
-  distances. Inputs in another CRS are projected; inputs without a CRS are refused.
+- Distances are straight lines in Lambert-93 (EPSG:2154) in metropolitan France and
+  in each overseas département's own projected CRS there (:mod:`ecosystem.projection`),
+  reported in km and multiplied by ``settings.detour_factor`` (default 1.0) to
+  approximate road distances. Inputs in another CRS are projected; inputs without a
+  CRS are refused.
 - A firm is active in year *y* when it has an observation (row) for *y*; an actor
   is active when ``since <= y`` and ``until`` is empty or ``>= y``
   (:mod:`ecosystem.activity`).

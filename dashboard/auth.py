@@ -46,7 +46,7 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 from markupsafe import escape
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ecosystem._errors import InputFormatError
+from ecosystem import InputFormatError
 
 __all__ = ["User", "load_users", "hash_password", "check_password", "install_auth",
            "staff_output", "STAFF_OUTPUTS", "is_staff", "current_username", "require_staff",

@@ -12,7 +12,9 @@ from typing import Any
 import pandas as pd
 from dash import dash_table, dcc, html
 
-from .i18n import LEVEL_LABELS, number, t
+from ecosystem.formatting import format_number
+
+from .i18n import LEVEL_LABELS, t
 
 __all__ = ["dropdown_labels", "page", "year_dropdown", "level_dropdown", "territory_dropdown",
            "table",
@@ -96,11 +98,11 @@ def key_figure(label: str, value: Any, lang: str, *, change: Any = None, decimal
                unit: str = "", figure_id: str | None = None) -> html.Div:
     """A key figure card: the value, its unit and its change since the comparison year."""
     parts: list[Any] = [html.Div(label, className="kf-label"),
-                        html.Div([number(value, lang, decimals), f" {unit}" if unit else ""],
-                                 className="kf-value")]
+                        html.Div([format_number(value, lang, decimals),
+                                  f" {unit}" if unit else ""], className="kf-value")]
     if change is not None and not (isinstance(change, float) and change != change):
-        sign = "+" if isinstance(change, int | float) and change > 0 else ""
-        parts.append(html.Div(f"{sign}{number(change, lang, decimals)}", className="kf-change"))
+        parts.append(html.Div(format_number(change, lang, decimals, sign=True),
+                              className="kf-change"))
     return html.Div(parts, className="key-figure", **({"id": figure_id} if figure_id else {}))
 
 

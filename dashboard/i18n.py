@@ -21,7 +21,7 @@ from ecosystem import catalogue
 from ecosystem.settings import CATEGORIES
 
 __all__ = ["LANGS", "COMMON", "translator", "t", "category_label", "indicator_label",
-           "number", "LEVEL_LABELS"]
+           "LEVEL_LABELS"]
 
 #: Languages of the interface; the first is the default.
 LANGS: tuple[str, ...] = ("fr", "en")
@@ -118,28 +118,3 @@ def indicator_label(name: str, lang: str = "fr") -> str:
     except KeyError:
         return name
     return ind.label_en if lang == "en" else ind.label_fr
-
-
-def number(value: object, lang: str = "fr", decimals: int = 1) -> str:
-    """A number as users read it: decimal comma and thin spaces in French; ``s``,
-    text and missing values as they are.
-
-    Examples
-    --------
-    >>> number(12345.678), number(12345.678, "en"), number("s"), number(None)
-    ('12\\u202f345,7', '12,345.7', 's', '–')
-    >>> number(3.0, decimals=0)
-    '3'
-    """
-    if value is None or isinstance(value, str):
-        return "–" if value is None else value
-    try:
-        x = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return str(value)
-    if x != x:  # NaN
-        return "–"
-    text = f"{x:,.{decimals}f}"
-    if lang == "en":
-        return text
-    return text.replace(",", "\u202f").replace(".", ",")

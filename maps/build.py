@@ -36,6 +36,9 @@ from ecosystem import (
     results,
 )
 from ecosystem.export import mask_non_diffusible
+from ecosystem.formatting import format_number, format_percent, format_value, format_with_unit
+from ecosystem.formatting import unit_label as format_unit_label
+from ecosystem.hexgrid import hex_cells, hex_polygons
 from ecosystem.registry import Registry
 from ecosystem.settings import (
     CATEGORIES,
@@ -124,14 +127,6 @@ def _feature(geom: Any, style_index: int, popup: str | None = None) -> dict[str,
     return {"type": "Feature", "geometry": mapping(geom), "properties": props}
 
 
-def _fmt(value: Any, decimals: int = 2) -> str:
-    """French number format: decimal comma, thin space between thousands."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return "—"
-    text = f"{float(value):,.{decimals}f}".replace(",", "\u202f").replace(".", ",")
-    return text
-
-
 def _popup(title: str, lines: Sequence[tuple[str, Any]]) -> str:
     body = "".join(f"<br>{esc(k)} : {esc(v)}" for k, v in lines if v not in (None, ""))
     return f'<div class="maps-popup"><b>{esc(title)}</b>{body}</div>'
@@ -194,7 +189,7 @@ def _firm_count(n: Any, public: bool, decimals: int = 0, value: Any = None) -> s
         return ""
     if public and bool(disclosure.primary_confidential([float(n)])[0]):
         return disclosure.SECRET
-    return _fmt(n if value is None else value, decimals)
+    return format_number(n if value is None else value, "fr", decimals)
 
 
 def _add_actors(m: folium.Map, registry: Registry, year: int, legend: _Legend, *,
@@ -224,7 +219,7 @@ def _add_actors(m: folium.Map, registry: Registry, year: int, legend: _Legend, *
             ("Commune", names.get(str(row["commune"]), str(row["commune"]))),
             ("Liens avec des acteurs", int(actor_ties.get(aid, 0))),
             ("PME liées", _firm_count(int(firm_ties.get(aid, 0)), public)),
-            ("Capacité", "" if pd.isna(capacity) else _fmt(capacity, 0)),
+            ("Capacité", "" if pd.isna(capacity) else format_number(capacity, "fr", 0)),
             ("PME du bassin (plus proche de sa catégorie)",
              _firm_count(loads.at[aid, "n_firms"], public) if aid in loads.index else ""),
             ("Charge (PME du bassin / capacité)",
@@ -290,37 +285,16 @@ def _stage_colour(stage: str) -> str:
     return style.STAGE_COLOURS.get(stage, "#616161")
 
 
-def _hex_cells(x: np.ndarray, y: np.ndarray, size: float) -> tuple[np.ndarray, np.ndarray]:
-    """Axial coordinates of pointy-top hexagons of circumradius ``size``."""
-    q = (math.sqrt(3) / 3 * x - y / 3) / size
-    r = (2 / 3 * y) / size
-    cx, cz = q, r
-    cy = -cx - cz
-    rx, ry, rz = np.round(cx), np.round(cy), np.round(cz)
-    dx, dy, dz = np.abs(rx - cx), np.abs(ry - cy), np.abs(rz - cz)
-    fix_x = (dx > dy) & (dx > dz)
-    fix_y = ~fix_x & (dy > dz)
-    rx = np.where(fix_x, -ry - rz, rx)
-    ry = np.where(fix_y, -rx - rz, ry)
-    rz = np.where(~fix_x & ~fix_y, -rx - ry, rz)
-    return rx.astype(int), rz.astype(int)
-
-
 def _add_hexes(m: folium.Map, firms: gpd.GeoDataFrame, stages: list[str],
                hex_km: float) -> None:
     size = hex_km * 1000.0
     pts = firms.geometry.to_crs(LAMBERT93)
-    q, r = _hex_cells(pts.x.to_numpy(), pts.y.to_numpy(), size)
+    q, r = hex_cells(pts.x.to_numpy(), pts.y.to_numpy(), size)
     table = pd.DataFrame({"q": q, "r": r, "stage": firms["stage"].astype(str).to_numpy()})
     counts = table.groupby(["q", "r", "stage"]).size().unstack(fill_value=0)
     total = counts.sum(axis=1)
-    polys = []
-    for qq, rr in counts.index:
-        cx = size * math.sqrt(3) * (qq + rr / 2)
-        cy = size * 1.5 * rr
-        polys.append(shapely.Polygon([
-            (cx + size * math.cos(math.radians(30 + 60 * k)),
-             cy + size * math.sin(math.radians(30 + 60 * k))) for k in range(6)]))
+    polys = hex_polygons(counts.index.get_level_values("q").to_numpy(),
+                         counts.index.get_level_values("r").to_numpy(), size)
     hexes = gpd.GeoDataFrame({"n": total.to_numpy()}, geometry=polys, crs=LAMBERT93)
     geo = _wgs84(hexes)
     top = float(total.max()) if len(total) else 1.0
@@ -333,7 +307,8 @@ def _add_hexes(m: folium.Map, firms: gpd.GeoDataFrame, stages: list[str],
         lines = [(STAGES.get(s, (s, s))[0], int(row[s])) for s in stages
                  if s in row.index and row[s] > 0]
         features.append(_feature(g, i, _popup(f"{int(row.sum())} PME", lines)))
-    fg = folium.FeatureGroup(name=f"PME ({len(firms)}, hexagones de {_fmt(hex_km, 0)} km)")
+    side = format_number(hex_km, "fr", 0)
+    fg = folium.FeatureGroup(name=f"PME ({len(firms)}, hexagones de {side} km)")
     DataLayer(features, styles).add_to(fg)
     fg.add_to(m)
 
@@ -358,14 +333,15 @@ def _add_unserved(m: folium.Map, registry: Registry, year: int, firms: gpd.GeoDa
             ("Stade", STAGES.get(str(row["stage"]), (row["stage"],))[0]),
             ("Rang (potentiel)", int(row["rank"])),
             ("Acteur le plus proche", row.get("nearest_actor_name", "")),
-            ("Distance", f"{_fmt(row.get('nearest_km'), 1)} km"),
+            ("Distance", f"{format_number(row.get('nearest_km'), 'fr', 1)} km"),
         ])))
-    fg = folium.FeatureGroup(name=f"PME non accompagnées ({len(features)}, > {_fmt(d_km, 0)} km)")
+    km = format_number(d_km, "fr", 0)
+    fg = folium.FeatureGroup(name=f"PME non accompagnées ({len(features)}, > {km} km)")
     DataLayer(features, styles).add_to(fg)
     fg.add_to(m)
     legend.section("PME non accompagnées", [
         ("round", style.UNSERVED_FIRM_COLOUR, f"aucun acteur de première ligne à "
-                                              f"moins de {_fmt(d_km, 0)} km")])
+                                              f"moins de {km} km")])
 
 
 def _extent(registry: Registry) -> Any:
@@ -394,13 +370,14 @@ def _add_coverage(m: folium.Map, registry: Registry, year: int, legend: _Legend,
         {"color": style.UNSERVED_COLOUR, "weight": 1, "fillColor": style.UNSERVED_COLOUR,
          "fillOpacity": 0.25},
     ]
-    labels = [f"À moins de {_fmt(d_km, 0)} km d'un acteur de première ligne ({len(front)})",
-              f"Zone non couverte (au-delà de {_fmt(d_km, 0)} km)"]
+    km = format_number(d_km, "fr", 0)
+    labels = [f"À moins de {km} km d'un acteur de première ligne ({len(front)})",
+              f"Zone non couverte (au-delà de {km} km)"]
     features = [_feature(g, i, _popup(labels[i], [
-        ("Surface", f"{_fmt(shapely.area(s) / 1e6, 0)} km²")]))
+        ("Surface", f"{format_number(shapely.area(s) / 1e6, 'fr', 0)} km²")]))
         for i, (g, s) in enumerate(zip(geo, frame.geometry, strict=True))
         if g is not None and not g.is_empty]
-    fg = folium.FeatureGroup(name=f"Couverture à {_fmt(d_km, 0)} km")
+    fg = folium.FeatureGroup(name=f"Couverture à {km} km")
     DataLayer(features, styles).add_to(fg)
     fg.add_to(m)
     legend.section("Couverture", [("box", style.COVERED_COLOUR, labels[0]),
@@ -518,7 +495,6 @@ def _add_choropleth(m: folium.Map, registry: Registry, year: int, legend: _Legen
     classes, bins, ramp = classify_colours(values, scheme, k, ind.direction)
     ok = classes >= 0
     n_classes = len(bins)
-    decimals = 0 if ind.dtype == "int" else 2
     styles = [{"color": "#ffffff", "weight": 0.6, "fillColor": c, "fillOpacity": 0.75}
               for c in ramp] + [{"color": "#ffffff", "weight": 0.6,
                                  "fillColor": style.MISSING_COLOUR, "fillOpacity": 0.6},
@@ -531,17 +507,19 @@ def _add_choropleth(m: folium.Map, registry: Registry, year: int, legend: _Legen
         if g is None or g.is_empty:
             continue
         shown = (f"{disclosure.SECRET} (secret statistique)" if sec
-                 else f"{_fmt(v, decimals)} ({ind.unit})")
+                 else format_with_unit(indicator, v, "fr"))
         features.append(_feature(
             g, n_classes + 1 if sec else (int(c) if c >= 0 else n_classes),
             _popup(str(row["name"]), [("Code", row["code"]), (ind.label_fr, shown)])))
-    title = f"{ind.label_fr} ({ind.unit})"
+    unit = format_unit_label(indicator, "fr")
+    title = f"{ind.label_fr} ({unit})" if unit else ind.label_fr
     fg = folium.FeatureGroup(name=f"{ind.label_fr} par {level}", show=show)
     DataLayer(features, styles).add_to(fg)
     fg.add_to(m)
     lows = [float(np.nanmin(values[ok]))] + list(bins[:-1]) if ok.any() else []
-    rows = [("box", ramp[i], _fmt(bins[i], decimals) if lows[i] == bins[i] else
-             f"{_fmt(lows[i], decimals)} – {_fmt(bins[i], decimals)}") for i in range(n_classes)]
+    rows = [("box", ramp[i], format_value(indicator, bins[i], "fr") if lows[i] == bins[i] else
+             f"{format_value(indicator, lows[i], 'fr')} – {format_value(indicator, bins[i], 'fr')}")
+            for i in range(n_classes)]
     if (~ok & ~secret).any():
         rows.append(("box", style.MISSING_COLOUR, "Sans donnée"))
     if secret.any():
@@ -619,8 +597,9 @@ def _add_network(m: folium.Map, registry: Registry, year: int, legend: _Legend, 
             features.append(_feature(LineString([pos[u], pos[v]]), rec_style, _popup(
                 f"Lien recommandé n° {int(row['rank'])}",
                 [("Entre", f"{name.get(u, u)} et {name.get(v, v)}"),
-                 ("Distance", f"{_fmt(row.get('distance_km'), 1)} km"),
-                 ("Gain d'efficacité", f"{_fmt(row.get('gain_efficiency_pct'), 1)} %")])))
+                 ("Distance", f"{format_number(row.get('distance_km'), 'fr', 1)} km"),
+                 ("Gain d'efficacité",
+                  format_percent(float(row["gain_efficiency_pct"]) / 100.0))])))
     iso_style = len(styles)
     styles.append({"radius": 13, "color": style.ISOLATED_COLOUR, "weight": 3, "fill": False,
                    "dashArray": "3 3"})

@@ -19,12 +19,8 @@ Disclosure control (PRODUCT.md, INSEE's rules, :mod:`ecosystem.disclosure`):
 
 Examples
 --------
->>> fmt_number(12345.678, "fr", 1)
-'12\\u202f345,7'
->>> fmt_number(0.5, "en", 2)
-'0.50'
->>> fmt_percent(0.1234, "fr")
-'12,3\\u202f%'
+Numbers are printed by :mod:`ecosystem.formatting`.
+
 >>> of_name("Hérault", "departement", 5)
 "de l'Hérault"
 """
@@ -42,8 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ecosystem import catalogue
-from ecosystem._errors import EmptyDataError
+from ecosystem import EmptyDataError, catalogue
 from ecosystem.activity import active_firms, is_exporting
 from ecosystem.disclosure import (
     SECRET,
@@ -53,6 +48,7 @@ from ecosystem.disclosure import (
     primary_confidential,
 )
 from ecosystem.disclosure import protect_table as _protect_table
+from ecosystem.formatting import MINUS, NNBSP, format_number, format_percent, format_value
 from ecosystem.geography import name_types
 from ecosystem.registry import Registry, file_sha256, software_version
 from ecosystem.settings import CATEGORIES, POSTURES, STAGES, get_settings
@@ -63,9 +59,6 @@ __all__ = [
     "SECTIONS",
     "ReportTable",
     "report_content",
-    "fmt_number",
-    "fmt_percent",
-    "fmt_value",
     "of_name",
     "territory_article",
 ]
@@ -87,8 +80,6 @@ SECTIONS: dict[str, tuple[str, str]] = {
     "recommendations": ("Recommandations", "Recommendations"),
     "annex": ("Annexe méthodologique", "Method annex"),
 }
-
-NNBSP = "\u202f"  # narrow no-break space (French thousands and before %)
 
 _LEVEL_LABELS: dict[str, tuple[str, str, str, str]] = {
     # singular fr, plural fr, singular en, plural en
@@ -149,76 +140,6 @@ def _missing(x: Any) -> bool:
         return bool(pd.isna(x))
     except (TypeError, ValueError):
         return False
-
-
-def fmt_number(x: Any, lang: str = "fr", decimals: int = 0, sign: bool = False) -> str:
-    """A number as a reader expects it: French decimal comma and narrow no-break space
-    between thousands, or English point and comma. ``s`` stays ``s``; a missing value is
-    ``–``.
-    """
-    if isinstance(x, str):
-        return x
-    if _missing(x):
-        return "–"
-    x = float(x)
-    if decimals == 0:
-        x = float(round(x))
-    text = f"{abs(x):,.{decimals}f}"
-    if lang == "fr":
-        text = text.replace(",", NNBSP).replace(".", ",")
-    if x < 0 and float(text.replace(NNBSP, "").replace(",", ".")) != 0:
-        text = "−" + text
-    elif sign and x > 0 and float(text.replace(NNBSP, "").replace(",", ".")) != 0:
-        text = "+" + text
-    return text
-
-
-def fmt_percent(x: Any, lang: str = "fr", decimals: int = 1, sign: bool = False) -> str:
-    """A share (0-1) as a percentage (``12,3 %`` in French, ``12.3%`` in English)."""
-    if isinstance(x, str) or _missing(x):
-        return fmt_number(x, lang)
-    text = fmt_number(100.0 * float(x), lang, decimals, sign=sign)
-    return f"{text}{NNBSP}%" if lang == "fr" else f"{text}%"
-
-
-def _points(x: Any, lang: str) -> str:
-    """A change of a share, in percentage points."""
-    if isinstance(x, str) or _missing(x):
-        return fmt_number(x, lang)
-    text = fmt_number(100.0 * float(x), lang, 1, sign=True)
-    return f"{text}{NNBSP}pt" if lang == "fr" else f"{text} pp"
-
-
-_SHARE_UNITS = ("share (0-1)", "relative change")
-
-
-def _decimals(unit: str) -> int:
-    if unit in ("firms", "actors", "ties", "rank"):
-        return 0
-    if unit in ("index (0-1)", "ties per actor", "Likert score (1-5)"):
-        return 2
-    if unit.startswith("accompaniments"):
-        return 3
-    return 1
-
-
-def fmt_value(name: str, x: Any, lang: str = "fr", change: bool = False) -> str:
-    """An indicator value (or its change) formatted by its catalogue unit."""
-    ind = catalogue.get(name)
-    if isinstance(x, str):
-        return x
-    if _missing(x):
-        return "–"
-    if ind.dtype == "bool":
-        if change:
-            return fmt_number(x, lang, 0, sign=True)
-        yes = bool(x)
-        return ("oui" if yes else "non") if lang == "fr" else ("yes" if yes else "no")
-    if ind.unit in _SHARE_UNITS:
-        if change:
-            return _points(x, lang)
-        return fmt_percent(x, lang, sign=change)
-    return fmt_number(x, lang, _decimals(ind.unit), sign=change)
 
 
 # ---------------------------------------------------------------------------
@@ -325,7 +246,7 @@ def _csv_text(text: str) -> str:
     """A display string made spreadsheet-friendly: no thousands space, ASCII minus."""
     if _NUMERIC_CELL.match(text):
         return text.replace(NNBSP + "%", "%").replace(NNBSP + "pt", " pt").replace(
-            NNBSP, "").replace("−", "-").lstrip("+")
+            NNBSP, "").replace(MINUS, "-").lstrip("+")
     return text
 
 
@@ -356,7 +277,7 @@ def _make_table(name: str, title: str, label_header: str, published: pd.DataFram
                 shown.append(v)
                 raw.append(v)
             elif f is None:
-                shown.append(fmt_number(v, lang, 0))
+                shown.append(format_number(v, lang, 0))
                 raw.append(_csv_cell(v, 0))
             else:
                 shown.append(f(v))
@@ -628,18 +549,18 @@ def report_content(
         for i in members:
             labels.append(_label(i, lang))
             cur = value(row_i, i.name)
-            line: list[Any] = [fmt_value(i.name, cur, lang)]
+            line: list[Any] = [format_value(i.name, cur, lang)]
             if compare_year is not None:
                 before = value(row_i, f"{i.name}_compare", secret_prev, base=i.name)
                 ch = SECRET if _any_secret(cur, before) else ind.at[row_i, f"{i.name}_change"] \
                     if f"{i.name}_change" in ind else np.nan
-                line += [fmt_value(i.name, before, lang), fmt_value(i.name, ch, lang, True)]
+                line += [format_value(i.name, before, lang), format_value(i.name, ch, lang, True)]
             if level != "region":
-                line.append(fmt_value(i.name, value(reg_row_i, i.name, reg_secret, reg_ind),
+                line.append(format_value(i.name, value(reg_row_i, i.name, reg_secret, reg_ind),
                                       lang))
             peer_vals = [value(p, i.name) for p in peers_idx]
             num = [float(v) for v in peer_vals if not isinstance(v, str) and not _missing(v)]
-            line.append(fmt_value(i.name, float(np.median(num)) if num else np.nan, lang))
+            line.append(format_value(i.name, float(np.median(num)) if num else np.nan, lang))
             line.append(_rank_text(cur, num, i.direction, lang))
             rows_v.append(line)
         keep = [k for k, r in enumerate(rows_v) if any(c != "–" for c in r)]
@@ -705,14 +626,14 @@ def report_content(
     rank_rows, rank_labels = [], []
     for p in ind.loc[peers_idx].sort_values(["imi_rank", "code"]).index:
         rank_labels.append(f"{ind.at[p, 'name']} ({ind.at[p, 'code']})")
-        line = [fmt_value("n_firms", value(p, "n_firms"), lang),
-                fmt_value("imi", value(p, "imi"), lang), fmt_value("imi_rank",
+        line = [format_value("n_firms", value(p, "n_firms"), lang),
+                format_value("imi", value(p, "imi"), lang), format_value("imi_rank",
                                                                     value(p, "imi_rank"), lang)]
         lo, hi = value(p, "imi_rank_p05"), value(p, "imi_rank_p95")
         line.append(SECRET if _any_secret(lo, hi) else
                     "–" if _missing(lo) else f"{int(lo)}–{int(hi)}")
         if compare_year is not None:
-            line.append(fmt_value("imi", value(p, "imi_compare", secret_prev, base="imi"),
+            line.append(format_value("imi", value(p, "imi_compare", secret_prev, base="imi"),
                                   lang))
         rank_rows.append(line)
     ranking = _make_table(
@@ -770,10 +691,10 @@ def report_content(
         "text": _t(lang,
                    f"Les cartes montrent les acteurs d'appui actifs en {year}, la couverture "
                    f"des PME par les acteurs de première ligne à moins de "
-                   f"{fmt_number(s.unserved_distance_km, lang)} km et l'indice composite des "
+                   f"{format_number(s.unserved_distance_km, lang)} km et l'indice composite des "
                    f"{levels_word} de la région.",
                    f"The maps show the support actors active in {year}, the coverage of SMEs by "
-                   f"front-line actors within {fmt_number(s.unserved_distance_km, lang)} km and "
+                   f"front-line actors within {format_number(s.unserved_distance_km, lang)} km and "
                    f"the composite index of the region's {levels_word}."),
     }
     return {
@@ -860,20 +781,20 @@ def _summary(ind: pd.DataFrame, i: Any, secret: pd.DataFrame, secret_prev: pd.Da
         sentences.append(_t(
             lang,
             f"L'indice composite de milieu internationalisant {of} est de "
-            f"{fmt_number(imi, lang, 1)} sur 100 en {year} : rang {r} sur {n_ranked} "
+            f"{format_number(imi, lang, 1)} sur 100 en {year} : rang {r} sur {n_ranked} "
             f"{levels_word} (dans 90 % des pondérations et normalisations essayées : "
             f"{interval}).",
             f"The composite internationalising-milieu index of {meta['name']} is "
-            f"{fmt_number(imi, lang, 1)} out of 100 in {year}: rank {r} of {n_ranked} "
+            f"{format_number(imi, lang, 1)} out of 100 in {year}: rank {r} of {n_ranked} "
             f"{levels_word} ({interval} in 90% of the weightings and normalisations tried)."))
         if compare_year is not None and not _missing(ind.at[i, "imi_compare"]) and \
                 not bool(secret_prev.at[i, "imi"]):
             r0 = ind.at[i, "imi_rank_compare"]
             sentences.append(_t(
                 lang,
-                f"Il était de {fmt_number(ind.at[i, 'imi_compare'], lang, 1)} en {compare_year}"
+                f"Il était de {format_number(ind.at[i, 'imi_compare'], lang, 1)} en {compare_year}"
                 + (f" (rang {int(r0)})" if not _missing(r0) else "") + ".",
-                f"It was {fmt_number(ind.at[i, 'imi_compare'], lang, 1)} in {compare_year}"
+                f"It was {format_number(ind.at[i, 'imi_compare'], lang, 1)} in {compare_year}"
                 + (f" (rank {int(r0)})" if not _missing(r0) else "") + "."))
     # strongest and weakest dimensions
     dims = []
@@ -886,29 +807,30 @@ def _summary(ind: pd.DataFrame, i: Any, secret: pd.DataFrame, secret_prev: pd.Da
     if len(dims) >= 2:
         dims.sort()
         weak, strong = dims[0], dims[-1]
+        s_score, s_med, w_score, w_med = (format_number(x, lang, 1) for x in (
+            strong[2], strong[3], weak[2], weak[3]))
         sentences.append(_t(
             lang,
             f"Par rapport à la médiane des {levels_word} de la région, le point fort est la "
-            f"dimension « {_dim_label(strong[1], lang)} » (score {fmt_number(strong[2], lang, 1)}"
-            f", médiane {fmt_number(strong[3], lang, 1)}) et le point faible la dimension "
-            f"« {_dim_label(weak[1], lang)} » (score {fmt_number(weak[2], lang, 1)}, médiane "
-            f"{fmt_number(weak[3], lang, 1)}).",
+            f"dimension « {_dim_label(strong[1], lang)} » (score {s_score}, médiane {s_med}) "
+            f"et le point faible la dimension « {_dim_label(weak[1], lang)} » (score "
+            f"{w_score}, médiane {w_med}).",
             f"Against the median of the region's {levels_word}, the strength is the "
-            f"“{_dim_label(strong[1], lang)}” dimension (score {fmt_number(strong[2], lang, 1)}, "
-            f"median {fmt_number(strong[3], lang, 1)}) and the weakness the "
-            f"“{_dim_label(weak[1], lang)}” dimension (score {fmt_number(weak[2], lang, 1)}, "
-            f"median {fmt_number(weak[3], lang, 1)})."))
+            f"“{_dim_label(strong[1], lang)}” dimension (score {s_score}, median {s_med}) and "
+            f"the weakness the “{_dim_label(weak[1], lang)}” dimension (score {w_score}, "
+            f"median {w_med})."))
     # context sentence
     nf, ne, na = (ind.at[i, c] for c in ("n_firms", "n_exporters", "n_actors"))
     if not bool(secret.at[i, "n_firms"]) and not bool(secret.at[i, "n_exporters"]):
+        share_exp = format_percent(ne / nf if nf else 0, lang)
         sentences.append(_t(
             lang,
-            f"Le territoire compte {fmt_number(nf, lang)} PME actives, dont "
-            f"{fmt_number(ne, lang)} exportatrices ({fmt_percent(ne / nf if nf else 0, lang)}), "
-            f"et {fmt_number(na, lang)} acteurs d'appui actifs.",
-            f"The territory has {fmt_number(nf, lang)} active SMEs, of which "
-            f"{fmt_number(ne, lang)} export ({fmt_percent(ne / nf if nf else 0, lang)}), and "
-            f"{fmt_number(na, lang)} active support actors."))
+            f"Le territoire compte {format_number(nf, lang)} PME actives, dont "
+            f"{format_number(ne, lang)} exportatrices ({share_exp}), "
+            f"et {format_number(na, lang)} acteurs d'appui actifs.",
+            f"The territory has {format_number(nf, lang)} active SMEs, of which "
+            f"{format_number(ne, lang)} export ({share_exp}), and "
+            f"{format_number(na, lang)} active support actors."))
     improved: list[str] = []
     worsened: list[str] = []
     if compare_year is not None:
@@ -957,8 +879,8 @@ def _move_text(name: str, before: Any, cur: Any, lang: str) -> str:
     ind = catalogue.get(name)
     label = _label(ind, lang)
     label = label[0].lower() + label[1:] if not label[:3].isupper() else label
-    return _t(lang, f"{label} (de {fmt_value(name, before, lang)} à {fmt_value(name, cur, lang)})",
-              f"{label} (from {fmt_value(name, before, lang)} to {fmt_value(name, cur, lang)})")
+    a, b = format_value(name, before, lang), format_value(name, cur, lang)
+    return _t(lang, f"{label} (de {a} à {b})", f"{label} (from {a} to {b})")
 
 
 def _join(items: list[str], lang: str) -> str:
@@ -1024,9 +946,9 @@ def _smes(reg: Registry, mine: pd.DataFrame, live: pd.DataFrame, year: int, leve
                       "ISO certifications of active SMEs"),
         _t(lang, "Norme", "Standard"), pub, lang,
         note=_t(lang, f"Une PME certifiée selon plusieurs normes compte dans chaque ligne ; "
-                      f"{fmt_number(cert_pub, lang)} PME ont au moins une certification.",
+                      f"{format_number(cert_pub, lang)} PME ont au moins une certification.",
                 f"A firm certified to several standards counts in each row; "
-                f"{fmt_number(cert_pub, lang)} SMEs hold at least one certificate."))
+                f"{format_number(cert_pub, lang)} SMEs hold at least one certificate."))
 
     # breakdown by sub-territory
     sub = SUB_LEVEL[level]
@@ -1063,10 +985,10 @@ def _smes(reg: Registry, mine: pd.DataFrame, live: pd.DataFrame, year: int, leve
         sub_word[:1].upper() + sub_word[1:], pub, lang, total_rows=1,
         note=_t(lang, "Born global : au moins 20 % du chiffre d'affaires à l'export dans les "
                       "3 ans suivant la création. Non desservie : aucun acteur de première ligne "
-                      f"à moins de {fmt_number(get_settings().unserved_distance_km, lang)} km.",
+                      f"à moins de {format_number(get_settings().unserved_distance_km, lang)} km.",
                 f"Born global: at least 20% of sales abroad within 3 years of creation. "
                 f"Unserved: no front-line actor within "
-                f"{fmt_number(get_settings().unserved_distance_km, lang)} km."))
+                f"{format_number(get_settings().unserved_distance_km, lang)} km."))
 
     # markets
     markets = _split(mine["markets"]) if "markets" in mine else pd.Series([[]] * len(mine))
@@ -1099,21 +1021,21 @@ def _smes(reg: Registry, mine: pd.DataFrame, live: pd.DataFrame, year: int, leve
         pro_n = int((exporting & posture.eq("proactive").to_numpy()).sum())
         sent.append(_t(
             lang,
-            f"{fmt_number(n, lang)} PME actives en {year}, dont "
-            f"{fmt_number(_pub(exp_n), lang)} exportatrices"
-            + (f" ; {fmt_number(_pub(pro_n), lang)} exportatrices ont une posture proactive."
+            f"{format_number(n, lang)} PME actives en {year}, dont "
+            f"{format_number(_pub(exp_n), lang)} exportatrices"
+            + (f" ; {format_number(_pub(pro_n), lang)} exportatrices ont une posture proactive."
                if exp_n else "."),
-            f"{fmt_number(n, lang)} active SMEs in {year}, of which "
-            f"{fmt_number(_pub(exp_n), lang)} export"
-            + (f"; {fmt_number(_pub(pro_n), lang)} exporters have a proactive posture."
+            f"{format_number(n, lang)} active SMEs in {year}, of which "
+            f"{format_number(_pub(exp_n), lang)} export"
+            + (f"; {format_number(_pub(pro_n), lang)} exporters have a proactive posture."
                if exp_n else ".")))
         sent.append(_t(
             lang,
-            f"{fmt_number(_pub(born_n), lang)} PME sont « born global » et "
-            f"{fmt_number(_pub(int(grp.sum())), lang)} appartiennent à un groupement à "
+            f"{format_number(_pub(born_n), lang)} PME sont « born global » et "
+            f"{format_number(_pub(int(grp.sum())), lang)} appartiennent à un groupement à "
             f"l'export ({n_groups} groupements représentés).",
-            f"{fmt_number(_pub(born_n), lang)} SMEs are born global and "
-            f"{fmt_number(_pub(int(grp.sum())), lang)} belong to an export group "
+            f"{format_number(_pub(born_n), lang)} SMEs are born global and "
+            f"{format_number(_pub(int(grp.sum())), lang)} belong to an export group "
             f"({n_groups} groups represented)."))
     else:
         sent.append(_t(lang, "Moins de 3 PME actives : les chiffres sur les PME sont couverts "
@@ -1171,9 +1093,9 @@ def _network(reg: Registry, data: Any, analysis: Any, year: int, compare_year: i
             if key in firm_based and not _missing(v) and primary_confidential([v])[0]:
                 line.append(SECRET)
             elif dec == -1:
-                line.append(fmt_percent(v, lang))
+                line.append(format_percent(v, lang))
             else:
-                line.append(fmt_number(v, lang, dec))
+                line.append(format_number(v, lang, dec))
         rows.append(line)
     figures = _make_table(
         "reseau_chiffres", _t(lang, f"Le réseau d'acteurs en {year}",
@@ -1217,8 +1139,8 @@ def _network(reg: Registry, data: Any, analysis: Any, year: int, compare_year: i
     table = analysis.actor_table
     top = table.loc[table[level].astype(str).eq(code)].sort_values(
         ["betweenness", "degree", "id"], ascending=[False, False, True]).head(8)
-    top_rows = [[_category_label(str(r.category), lang), fmt_number(r.degree, lang),
-                 fmt_number(r.betweenness, lang, 3),
+    top_rows = [[_category_label(str(r.category), lang), format_number(r.degree, lang),
+                 format_number(r.betweenness, lang, 3),
                  _t(lang, "oui", "yes") if bool(r.coordinator) else _t(lang, "non", "no")]
                 for r in top.itertuples(index=False)]
     central = _make_table(
@@ -1241,14 +1163,14 @@ def _network(reg: Registry, data: Any, analysis: Any, year: int, compare_year: i
         r = row.iloc[0]
         text.append(_t(
             lang,
-            f"{fmt_number(r['n_actors'], lang)} acteurs d'appui sont actifs en {year} ; "
-            f"{fmt_number(r['n_ties'], lang)} paires d'entre eux sont liées, en "
-            f"{fmt_number(r['n_components'], lang)} composante(s) ; "
-            f"{fmt_number(r['n_regionally_isolated'], lang)} acteur(s) n'ont aucun lien.",
-            f"{fmt_number(r['n_actors'], lang)} support actors are active in {year}; "
-            f"{fmt_number(r['n_ties'], lang)} pairs of them are tied, in "
-            f"{fmt_number(r['n_components'], lang)} component(s); "
-            f"{fmt_number(r['n_regionally_isolated'], lang)} actor(s) have no tie at all."))
+            f"{format_number(r['n_actors'], lang)} acteurs d'appui sont actifs en {year} ; "
+            f"{format_number(r['n_ties'], lang)} paires d'entre eux sont liées, en "
+            f"{format_number(r['n_components'], lang)} composante(s) ; "
+            f"{format_number(r['n_regionally_isolated'], lang)} acteur(s) n'ont aucun lien.",
+            f"{format_number(r['n_actors'], lang)} support actors are active in {year}; "
+            f"{format_number(r['n_ties'], lang)} pairs of them are tied, in "
+            f"{format_number(r['n_components'], lang)} component(s); "
+            f"{format_number(r['n_regionally_isolated'], lang)} actor(s) have no tie at all."))
     if missing_ref:
         text.append(_t(lang, "Catégories de première ligne absentes du territoire : ",
                        "Front-line categories absent from the territory: ")
@@ -1269,21 +1191,22 @@ def _gaps_table(gaps: pd.DataFrame, mine: pd.DataFrame, lang: str, year: int) ->
         if kind == "unserved_area":
             share = float(g.value)
             n_un = int(round(share * len(mine)))
+            n_text, share_text = format_number(_pub(n_un), lang), format_percent(share, lang)
             what = _t(lang,
-                      f"{fmt_number(_pub(n_un), lang)} PME actives ({fmt_percent(share, lang)}) "
+                      f"{n_text} PME actives ({share_text}) "
                       f"sans acteur de première ligne à moins de "
-                      f"{fmt_number(get_settings().unserved_distance_km, lang)} km.",
-                      f"{fmt_number(_pub(n_un), lang)} active SMEs ({fmt_percent(share, lang)}) "
+                      f"{format_number(get_settings().unserved_distance_km, lang)} km.",
+                      f"{n_text} active SMEs ({share_text}) "
                       f"without a front-line actor within "
-                      f"{fmt_number(get_settings().unserved_distance_km, lang)} km.")
+                      f"{format_number(get_settings().unserved_distance_km, lang)} km.")
             if _pub(n_un) == SECRET:
                 what = _t(lang, "Quelques PME (s) sans acteur de première ligne à portée.",
                           "A few SMEs (s) without a front-line actor within reach.")
         elif kind == "missing_category":
             share = float(g.value)
-            what = _t(lang, f"Il manque {g.missing} ; {fmt_percent(share, lang)} des PME "
+            what = _t(lang, f"Il manque {g.missing} ; {format_percent(share, lang)} des PME "
                             "actives n'en ont aucun à portée.",
-                      f"Missing: {g.missing}; {fmt_percent(share, lang)} of the active SMEs "
+                      f"Missing: {g.missing}; {format_percent(share, lang)} of the active SMEs "
                       "have none within reach.")
         elif lang == "fr":
             what = str(g.evidence)
@@ -1336,10 +1259,10 @@ def _recommendations(reg: Registry, data: Any, year: int, level: str, code: str,
     for t in mine_ties.itertuples(index=False):
         labels.append(f"{t.source_name} ({_category_label(t.source_category, lang)})")
         rows.append([f"{t.target_name} ({_category_label(t.target_category, lang)})",
-                     fmt_number(t.distance_km, lang, 0),
-                     fmt_number(-int(t.gain_components), lang, 0, sign=True),
-                     fmt_percent(t.gain_efficiency_pct / 100.0, lang, 1, sign=True),
-                     fmt_number(_pub(int(t.gain_firms_reached)), lang, 0, sign=True)])
+                     format_number(t.distance_km, lang, 0),
+                     format_number(-int(t.gain_components), lang, 0, sign=True),
+                     format_percent(t.gain_efficiency_pct / 100.0, lang, 1, sign=True),
+                     format_number(_pub(int(t.gain_firms_reached)), lang, 0, sign=True)])
     tie_cols = [_t(lang, "avec", "with"), _t(lang, "Distance (km)", "Distance (km)"),
                 _t(lang, "Composantes", "Components"),
                 _t(lang, "Efficacité du réseau", "Network efficiency"),
@@ -1389,22 +1312,22 @@ def _recommendations(reg: Registry, data: Any, year: int, level: str, code: str,
                                              "Recommended relay sites"),
                 _t(lang, "Commune du relais", "Relay commune"), pub, lang, total_rows=1,
                 note=_t(lang, f"Relais de première ligne placés à la mairie de la commune ; une "
-                              f"PME est desservie à moins de {fmt_number(distance_km, lang)} km "
+                              f"PME est desservie à moins de {format_number(distance_km, lang)} km "
                               "(problème de couverture maximale pondéré par le potentiel "
                               "export).",
                         f"Front-line relays placed at the commune's town hall; an SME is served "
-                        f"within {fmt_number(distance_km, lang)} km (maximal covering problem "
+                        f"within {format_number(distance_km, lang)} km (maximal covering problem "
                         "weighted by export potential)."))
         if n >= 3 and before:
             after = before - cov
             out["sentences"].append(_t(
                 lang,
                 f"Avec {len(sites)} relais, la part de PME non desservies passerait de "
-                f"{fmt_percent(before / n, lang)} à {fmt_percent(after / n, lang)} "
-                f"({fmt_number(_pub(cov), lang)} PME nouvellement desservies).",
+                f"{format_percent(before / n, lang)} à {format_percent(after / n, lang)} "
+                f"({format_number(_pub(cov), lang)} PME nouvellement desservies).",
                 f"With {len(sites)} relays, the share of unserved SMEs would fall from "
-                f"{fmt_percent(before / n, lang)} to {fmt_percent(after / n, lang)} "
-                f"({fmt_number(_pub(cov), lang)} SMEs newly served)."))
+                f"{format_percent(before / n, lang)} to {format_percent(after / n, lang)} "
+                f"({format_number(_pub(cov), lang)} SMEs newly served)."))
         elif not before:
             out["sentences"].append(_t(lang, "Toutes les PME du territoire ont un acteur de "
                                              "première ligne à portée : aucun relais à ouvrir.",
@@ -1449,15 +1372,15 @@ def _recommendations(reg: Registry, data: Any, year: int, level: str, code: str,
             out["sentences"].append(_t(
                 lang,
                 f"{int(per.shape[0])} groupements à l'export pourraient réunir "
-                f"{fmt_number(n_new, lang)} PME ; la part de PME en groupement passerait de "
-                f"{fmt_percent(cur_members / n, lang)} à "
-                f"{fmt_percent((cur_members + n_new) / n, lang)} "
-                f"(score de synergie moyen {fmt_number(per.shape[0] and groups.groupby('group_id')['group_score'].first().mean(), lang, 0)}/100).",  # noqa: E501
+                f"{format_number(n_new, lang)} PME ; la part de PME en groupement passerait de "
+                f"{format_percent(cur_members / n, lang)} à "
+                f"{format_percent((cur_members + n_new) / n, lang)} "
+                f"(score de synergie moyen {format_number(per.shape[0] and groups.groupby('group_id')['group_score'].first().mean(), lang, 0)}/100).",  # noqa: E501
                 f"{int(per.shape[0])} export groups could bring together "
-                f"{fmt_number(n_new, lang)} SMEs; the share of SMEs in a group would rise from "
-                f"{fmt_percent(cur_members / n, lang)} to "
-                f"{fmt_percent((cur_members + n_new) / n, lang)} "
-                f"(mean synergy score {fmt_number(groups.groupby('group_id')['group_score'].first().mean(), lang, 0)}/100)."))  # noqa: E501
+                f"{format_number(n_new, lang)} SMEs; the share of SMEs in a group would rise from "
+                f"{format_percent(cur_members / n, lang)} to "
+                f"{format_percent((cur_members + n_new) / n, lang)} "
+                f"(mean synergy score {format_number(groups.groupby('group_id')['group_score'].first().mean(), lang, 0)}/100)."))  # noqa: E501
     else:
         out["sentences"].append(_t(lang, "Aucun groupement à l'export ne peut être proposé avec "
                                          "les PME éligibles du territoire.",
@@ -1513,7 +1436,7 @@ def _annex(reg: Registry, lang: str, audit: list[dict[str, Any]],
         [f"Une cellule qui compte des entreprises est couverte par le secret (« s ») quand "
          f"elle compte 1 ou 2 entreprises (règle de fréquence, seuil {s.sdc_min_firms}) ou "
          f"quand la plus grande contribution dépasse "
-         f"{fmt_percent(s.sdc_dominance_share, lang, 0)} du total (règle de dominance).",
+         f"{format_percent(s.sdc_dominance_share, lang, 0)} du total (règle de dominance).",
          "Secret secondaire : dans chaque tableau publié avec des totaux, d'autres cellules "
          "sont masquées pour qu'aucun total ne permette de retrouver une cellule masquée.",
          "Un indicateur calculé à partir des entreprises est masqué pour un territoire de 1 ou "
@@ -1527,7 +1450,7 @@ def _annex(reg: Registry, lang: str, audit: list[dict[str, Any]],
          "figure dans le fichier manifest.json, non public."],
         [f"A cell counting firms is confidential (“s”) when it counts 1 or 2 firms "
          f"(frequency rule, threshold {s.sdc_min_firms}) or when its largest contribution is "
-         f"over {fmt_percent(s.sdc_dominance_share, lang, 0)} of the total (dominance rule).",
+         f"over {format_percent(s.sdc_dominance_share, lang, 0)} of the total (dominance rule).",
          "Secondary suppression: in every published table with totals, further cells are "
          "hidden so that no total reveals a hidden cell.",
          "An indicator computed from firms is hidden for a territory of 1 or 2 active SMEs, or "

@@ -50,6 +50,8 @@ from matplotlib.text import Text
 
 from ecosystem import catalogue, network, results
 from ecosystem.disclosure import SECRET
+from ecosystem.formatting import format_number
+from ecosystem.hexgrid import hex_cells, hex_polygons
 from ecosystem.registry import Registry
 from ecosystem.settings import (
     CATEGORIES,
@@ -59,7 +61,7 @@ from ecosystem.settings import (
     get_settings,
 )
 from maps import style
-from maps.build import _hex_cells, classify_colours
+from maps.build import classify_colours
 
 __all__ = [
     "FONT",
@@ -203,23 +205,6 @@ def _lang(lang: str) -> dict[str, str]:
 def _plain(text: Any) -> str:
     """Text from data, shown literally (a ``$`` would otherwise start mathtext)."""
     return str(text).replace("$", r"\$")
-
-
-def _fmt(value: float, lang: str, decimals: int | None = None) -> str:
-    """A number in the language's typography (French: ``1 234,5``).
-
-    Examples
-    --------
-    >>> _fmt(1234.5, "fr", 1), _fmt(1234.5, "en", 1), _fmt(0.123, "fr")
-    ('1\\xa0234,5', '1,234.5', '0,12')
-    """
-    if decimals is None:
-        a = abs(value)
-        decimals = 0 if a >= 100 or float(value).is_integer() else (1 if a >= 10 else 2)
-    text = f"{value:,.{decimals}f}"
-    if lang == "fr":
-        text = text.replace(",", "\u00a0").replace(".", ",")
-    return text
 
 
 def _cell(value: Any) -> tuple[float, str | None]:
@@ -451,7 +436,7 @@ def _value_labels(ax: Axes, ys: Sequence[float], cells: Sequence[tuple[float, st
     pad = 0.012 * span
     for y, (v, kind) in zip(ys, cells, strict=True):
         if kind is None:
-            ax.text(v + (pad if v >= 0 else -pad), y, _fmt(v, lang, decimals), va="center",
+            ax.text(v + (pad if v >= 0 else -pad), y, format_number(v, lang, decimals), va="center",
                     ha="left" if v >= 0 else "right", fontsize=size, color="#212121")
         else:
             kinds.add(kind)
@@ -712,7 +697,7 @@ def _scale_bar(ax: Axes, lang: str) -> None:
     ax.add_patch(Rectangle((bx, by), half, h, fc="#212121", ec="#212121", lw=0.6, zorder=8))
     ax.add_patch(Rectangle((bx + half, by), half, h, fc="white", ec="#212121", lw=0.6,
                            zorder=8))
-    for x, label in ((bx, "0"), (bx + 2 * half, f"{_fmt(length, lang, 0)} km")):
+    for x, label in ((bx, "0"), (bx + 2 * half, f"{format_number(length, lang, 0)} km")):
         txt = ax.text(x, by + 1.8 * h, label, ha="center", va="bottom", fontsize=_SMALL,
                       zorder=8, color="#212121")
         txt.set_path_effects([patheffects.withStroke(linewidth=2.5, foreground="white")])
@@ -957,18 +942,15 @@ def coverage_map(
     located = located[located.geometry.notna() & ~located.geometry.is_empty]
     size = hex_km * 1000.0
     handles: list[Any] = [Patch(fc=style.COVERED_COLOUR, alpha=0.35, ec=style.COVERED_COLOUR,
-                                label=t["covered"].format(d=_fmt(d_km, lang)))]
+                                label=t["covered"].format(d=format_number(d_km, lang, None)))]
     if len(located):
-        q, r = _hex_cells(located.geometry.x.to_numpy(), located.geometry.y.to_numpy(), size)
+        q, r = hex_cells(located.geometry.x.to_numpy(), located.geometry.y.to_numpy(), size)
         counts = pd.DataFrame({"q": q, "r": r}).value_counts(sort=False)
-        cells: dict[tuple[int, int], tuple[int, Any]] = {}
-        for key, n in counts.items():
-            qq, rr = cast(tuple[int, int], key)
-            cx = size * math.sqrt(3) * (qq + rr / 2)
-            cy = size * 1.5 * rr
-            cells[(qq, rr)] = (int(n), shapely.Polygon([
-                (cx + size * math.cos(math.radians(30 + 60 * k)),
-                 cy + size * math.sin(math.radians(30 + 60 * k))) for k in range(6)]))
+        polys = hex_polygons(counts.index.get_level_values("q").to_numpy(),
+                             counts.index.get_level_values("r").to_numpy(), size)
+        cells: dict[tuple[int, int], tuple[int, Any]] = {
+            cast(tuple[int, int], key): (int(n), poly)
+            for (key, n), poly in zip(counts.items(), polys, strict=True)}
         small = [g for n, g in cells.values() if n <= _SMALL_CELL_MAX]
         _polygons(ax, small, gid="unserved:small", facecolor="white", edgecolor="#757575",
                   hatch="/////", linewidth=0.6, zorder=3)
@@ -988,7 +970,8 @@ def coverage_map(
     handles.append(Line2D([], [], ls="", marker="o", ms=4.5, mfc="#212121", mec="white",
                           label=t["front"].format(n=len(in_view))))
     _scale_bar(ax, lang)
-    notes = [t["hex_note"].format(year=year, d=_fmt(d_km, lang), h=_fmt(hex_km, lang))]
+    notes = [t["hex_note"].format(year=year, d=format_number(d_km, lang, None),
+                                  h=format_number(hex_km, lang, None))]
     if not len(located):
         notes.append(t["no_unserved"])
     _map_legend(fig, ax, map_h, handles, [t["unserved"]], figure_title=title, notes=notes)
@@ -1082,8 +1065,8 @@ def choropleth_map(
         lows = [float(np.nanmin(values[ok])), *bins[:-1]]
         for i in range(n_classes):
             lo, hi = lows[i], float(bins[i])
-            label = _fmt(hi, lang, decimals) if lo == hi else \
-                f"{_fmt(lo, lang, decimals)} – {_fmt(hi, lang, decimals)}"
+            label = format_number(hi, lang, decimals) if lo == hi else \
+                f"{format_number(lo, lang, decimals)} – {format_number(hi, lang, decimals)}"
             handles.append(Patch(fc=ramp[i], ec="#bdbdbd", label=label))
     if missing.any():
         handles.append(Patch(fc=style.MISSING_COLOUR, ec="#bdbdbd", label=t["no_data"]))

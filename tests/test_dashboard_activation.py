@@ -38,8 +38,9 @@ def _read(path) -> pd.DataFrame:  # type: ignore[no-untyped-def]
 
 
 def _num(text: str) -> float:
-    """A number as the page prints it (French: thin spaces, decimal comma)."""
-    clean = re.sub(r"[\s\u202f\u00a0%+]|pt", "", text).replace(",", ".")
+    """A number as the page prints it (French: narrow no-break spaces, decimal comma,
+    minus sign U+2212)."""
+    clean = re.sub(r"[\s\u202f\u00a0%+]|pt", "", text).replace(",", ".").replace("\u2212", "-")
     return float(clean)
 
 
@@ -488,6 +489,8 @@ def _check_what_if(shown: list[dict[str, str]], expected: pd.DataFrame,
                 assert small_count or tiny or derived, (row, exp.to_dict())
             elif text == "–":
                 assert pd.isna(value)
+            elif text in ("oui", "non"):  # a yes/no indicator, as on the overview page
+                assert col != "change" and value == (text == "oui"), (col, text, value)
             else:
                 scale = 100 if text.endswith(("%", "pt")) else 1
                 assert _close(text, value * scale), (col, text, value, exp.to_dict())

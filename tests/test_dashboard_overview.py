@@ -18,12 +18,13 @@ CMP_YEAR = DASH_YEAR - 1
 
 
 def fr(x: float, decimals: int) -> str:
-    """A number as the pages print it in French (thin space, decimal comma); « s » for
-    a value the public CLI table suppressed (read as +inf, see ``_public``)."""
+    """A number as the pages print it in French (narrow no-break space between thousands,
+    decimal comma, minus sign U+2212 unless it rounds to zero); « s » for a value the
+    public CLI table suppressed (read as +inf, see ``_public``)."""
     if x == np.inf:
         return "s"
-    text = f"{x:,.{decimals}f}"
-    return text.replace(",", "\u202f").replace(".", ",")
+    text = f"{abs(x):,.{decimals}f}".replace(",", "\u202f").replace(".", ",")
+    return ("\u2212" if x < 0 and text.strip("0,\u202f") else "") + text
 
 
 def signed(x: float, decimals: int) -> str:
@@ -126,7 +127,7 @@ def test_overview(page, cli, small_epci) -> None:  # type: ignore[no-untyped-def
     assert _kf(page, "n_firms") == fr(top["n_firms"], 0)
     assert _kf(page, "n_exporters") == fr(top["n_exporters"], 0)
     assert _kf(page, "n_actors") == fr(top["n_actors"], 0)
-    assert _kf(page, "unserved_share") == fr(100 * top["unserved_share"], 1) + " %"
+    assert _kf(page, "unserved_share") == fr(100 * top["unserved_share"], 1) + "\u202f%"
     assert _kf(page, "imi") == fr(top["imi"], 1)
     assert _kf(page, "imi_rank") == f"{int(top['imi_rank'])} / {ranked}"
     band = f"{int(top['imi_rank_p05'])}–{int(top['imi_rank_p95'])}"
@@ -136,7 +137,8 @@ def test_overview(page, cli, small_epci) -> None:  # type: ignore[no-untyped-def
     rank = int(top["imi_rank"])
     assert f"au {'1er' if rank == 1 else f'{rank}e'} rang sur {ranked} départements " \
            f"(intervalle de rang {band})" in sentence
-    assert f"{signed(top['imi_change'], 1).lstrip('+-')} points depuis {CMP_YEAR}" in sentence
+    points = signed(top["imi_change"], 1).lstrip("+\u2212")  # the sentence says up or down
+    assert f"{points} points depuis {CMP_YEAR}" in sentence
     # cards: value, change, région, median of the other départements of the région
     peers = dep[dep["code"] != top["code"]]
     for name, scale, d in (("iso_density", 1, 1), ("category_coverage", 100, 1),

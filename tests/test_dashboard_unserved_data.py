@@ -106,7 +106,7 @@ def _fr_int(n: int) -> str:
 
 def _count_text(n: int, total: int) -> str:
     share = f"{100 * n / total:.1f}".replace(".", ",")
-    return f"{_fr_int(n)} PME non accompagnées sur {_fr_int(total)} ({share} %)"
+    return f"{_fr_int(n)} PME non accompagnées sur {_fr_int(total)} ({share}\u202f%)"
 
 
 _ROWS_JS = """

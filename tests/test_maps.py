@@ -106,7 +106,13 @@ def test_choropleth_options(registry: Registry) -> None:
         for scheme in maps.SCHEMES:
             page = maps.to_html(maps.build_map(registry, YEAR, "choropleth", level=level,
                                                scheme=scheme, indicator="n_firms"))
-            assert "PME actives (firms)" in page
+            # French title: a count has no unit (the catalogue's English unit is not shown)
+            assert f"<h2>PME actives · {level}, " in page and "(firms)" not in page
+    # a share: its unit in the title, classes in percent, French typography
+    page = maps.to_html(maps.build_map(registry, YEAR, "choropleth", level="departement",
+                                       indicator="unserved_share"))
+    assert "<h2>Part de PME non accompagnées (%) · departement, " in page
+    assert re.search(r"<span>\d+,\d\u202f% – \d+,\d\u202f%</span>", page)
     with pytest.raises(ValueError, match="unknown map kind"):
         maps.build_map(registry, YEAR, "heatmap")
     with pytest.raises(ValueError, match="unknown level"):

@@ -29,14 +29,21 @@ import yaml
 from dash import ALL, Input, Output, State, ctx, dash_table, dcc, html, no_update
 from dash.dash_table.Format import Format, Group, Scheme
 
-from ecosystem import activation, catalogue
-from ecosystem._errors import EmptyDataError, InputFormatError, RegistryError, ValidationError
+from ecosystem import (
+    EmptyDataError,
+    InputFormatError,
+    RegistryError,
+    ValidationError,
+    activation,
+    catalogue,
+)
 from ecosystem.disclosure import SECRET, involves_firms, primary_confidential, protect_table
+from ecosystem.formatting import format_number, format_percent, format_points, format_value
 from ecosystem.settings import POSTURES, RELATION_KINDS, STAGES, get_settings
 
 from .. import components as ui
 from ..auth import is_staff, require_staff, staff_output
-from ..i18n import category_label, indicator_label, number, translator
+from ..i18n import category_label, indicator_label, translator
 
 __all__ = ["PATH", "NAV", "STAFF_ONLY", "layout", "register", "warm", "scenario_document",
            "public_what_if", "public_relay_sites", "group_summary"]
@@ -651,19 +658,15 @@ def _help(*keys: str, lang: str) -> html.Ul:
 def _before_after(label: str, before: Any, after: Any, lang: str, decimals: int = 0,
                   pct: bool = False, figure_id: str | None = None) -> html.Div:
     def fmt(v: Any) -> str:
-        if pct and not isinstance(v, str) and v is not None:
-            return number(100 * float(v), lang, decimals) + " %"
-        return number(v, lang, decimals)
+        return format_percent(v, lang, decimals) if pct else format_number(v, lang, decimals)
     parts: list[Any] = [html.Div(label, className="kf-label"),
                         html.Div(f"{fmt(before)} → {fmt(after)}", className="kf-value")]
     if not isinstance(before, str) and not isinstance(after, str) and before is not None \
             and after is not None:
         change = float(after) - float(before)
-        if pct:
-            text = number(100 * change, lang, decimals) + " pt"
-        else:
-            text = number(change, lang, decimals)
-        parts.append(html.Div(("+" if change > 0 else "") + text, className="kf-change"))
+        text = format_points(change, lang, decimals) if pct else \
+            format_number(change, lang, decimals, sign=True)
+        parts.append(html.Div(text, className="kf-change"))
     return html.Div(parts, className="key-figure", **({"id": figure_id} if figure_id else {}))
 
 
@@ -674,38 +677,34 @@ def _measure_label(measure: str, lang: str) -> str:
     return indicator_label(measure, lang)
 
 
+#: Measures of a scenario that are catalogue indicators (printed by their unit).
+_INDICATORS = frozenset(i.name for i in catalogue.INDICATORS)
+
+
 def _measure_format(measure: str) -> tuple[int, bool]:
-    """Decimals and whether the measure is a share shown in %."""
-    try:
-        unit = catalogue.get(measure).unit
-    except KeyError:
-        unit = ""
-    if measure.endswith("_share") or unit == "share (0-1)":
+    """Decimals and whether the measure is a share shown in %, for the measures of a
+    scenario that are not catalogue indicators (those of the network and of the
+    unserved firms)."""
+    if measure.endswith("_share"):
         return 1, True
-    if measure.startswith("n_") or measure.endswith("_count") or measure in (
-            "groupement_members", "has_coordinator", "new_ties") or unit in (
-            "firms", "actors", "ties", "rank", "yes/no"):
+    if measure.startswith("n_") or measure.endswith("_count") or measure == "unserved_potential":
         return 0, False
-    if measure == "unserved_potential":
-        return 0, False
-    if measure == "efficiency" or unit == "index (0-1)":
+    if measure == "efficiency":
         return 3, False
     return 2, False
 
 
 def _fmt_measure(value: Any, measure: str, lang: str, change: bool = False) -> str:
-    if isinstance(value, str):
-        return value
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
+    """A measure of a scenario (or its change): a catalogue indicator by its unit
+    (:func:`ecosystem.formatting.format_value`), any other measure by
+    :func:`_measure_format`."""
+    if measure in _INDICATORS:
+        return format_value(measure, value, lang, change=change)
     decimals, pct = _measure_format(measure)
-    v = float(value) * (100 if pct else 1)
-    text = number(v, lang, decimals)
-    if change and round(v, decimals) > 0:
-        text = "+" + text
     if pct:
-        text += " pt" if change else " %"
-    return text
+        return (format_points(value, lang, decimals) if change
+                else format_percent(value, lang, decimals))
+    return format_number(value, lang, decimals, sign=change)
 
 
 # ---------------------------------------------------------------------------
@@ -715,7 +714,7 @@ def _fmt_measure(value: Any, measure: str, lang: str, change: bool = False) -> s
 def _ties_tab(ctx: Any, lang: str) -> html.Div:
     s = get_settings()
     return html.Div([
-        html.P(tr("ties_intro", lang, km=number(s.tie_max_distance_km, lang, 0)),
+        html.P(tr("ties_intro", lang, km=format_number(s.tie_max_distance_km, lang, 0)),
                className="intro"),
         html.Div([html.Label([tr("top", lang), dcc.Dropdown(
             id="act-top", options=[{"label": str(k), "value": k} for k in TOP_CHOICES],
@@ -808,7 +807,7 @@ def _groups_tab(ctx: Any, lang: str, data: Any) -> html.Div:
     else:
         staff = [html.P(tr("public_firms_note", lang), className="secret-note")]
     return html.Div([
-        html.P(tr("groups_intro", lang, km=number(s.groupement_max_distance_km, lang, 0)),
+        html.P(tr("groups_intro", lang, km=format_number(s.groupement_max_distance_km, lang, 0)),
                className="intro"),
         html.Div([html.Label([tr("departement", lang), dcc.Dropdown(
             id="act-groups-dep", options=[{"label": f"{n} ({c})", "value": c} for c, n in
@@ -852,7 +851,7 @@ def _what_if_tab(ctx: Any, lang: str, data: Any) -> html.Div:
             value=default_cat, clearable=False)], className="control wide"),
         html.Label([tr("wi_capacity", lang), dcc.Input(
             id="act-wi-capacity", type="number", min=1, step=1, value=None,
-            placeholder=number(s.default_actor_capacity, lang, 0))], className="control"),
+            placeholder=format_number(s.default_actor_capacity, lang, 0))], className="control"),
         html.Label([tr("wi_tied_to", lang), dcc.Dropdown(
             id="act-wi-tied", options=[], value=None, clearable=True)],
             className="control wide"),
@@ -990,7 +989,7 @@ def _relay_map(data: Any, year: int, view: pd.DataFrame, d_km: float, lang: str
         marker={"color": "#ff6f00", "size": 13, "symbol": "star",
                 "line": {"color": "#7a3500", "width": 1}},
         customdata=np.column_stack([view["commune_name"].astype(str),
-                                    [number(v, lang, 0) for v in
+                                    [format_number(v, lang, 0) for v in
                                      view["newly_covered_firms"]]]) if len(view) else None,
         hovertemplate=("%{customdata[0]} : %{customdata[1]} PME<extra></extra>" if lang == "fr"
                        else "%{customdata[0]}: %{customdata[1]} SMEs<extra></extra>")))
@@ -1125,12 +1124,12 @@ def register(app: Any, data: Any) -> None:
         unserved = a.get("unserved_firms", 0)
         covered = totals["newly_covered_firms"]
         share = "" if isinstance(covered, str) or not unserved else \
-            f" ({number(100 * covered / unserved, lang, 1)} %)"
+            f" ({format_percent(covered / unserved, lang, 1)})"
         figures = [
             ui.key_figure(tr("kf_unserved", lang), unserved, lang, decimals=0,
                           figure_id="act-kf-unserved"),
             html.Div([html.Div(tr("kf_covered", lang), className="kf-label"),
-                      html.Div(number(covered, lang, 0) + share, className="kf-value")],
+                      html.Div(format_number(covered, lang, 0) + share, className="kf-value")],
                      className="key-figure", id="act-kf-covered"),
             ui.key_figure(tr("kf_covered_weight", lang), totals["covered_weight"], lang,
                           decimals=0, figure_id="act-kf-weight"),
@@ -1191,7 +1190,7 @@ def register(app: Any, data: Any) -> None:
             ui.key_figure(tr("kf_group_firms", lang), int(groups["group_size"].sum()), lang,
                           decimals=0, figure_id="act-kf-group-firms"),
             html.Div([html.Div(tr("kf_group_sizes", lang), className="kf-label"),
-                      html.Div(" / ".join(number(int(sizes.get(k, 0)), lang, 0)
+                      html.Div(" / ".join(format_number(int(sizes.get(k, 0)), lang, 0)
                                           for k in (3, 4, 5)), className="kf-value")],
                      className="key-figure", id="act-kf-group-sizes"),
         ]
@@ -1369,7 +1368,7 @@ def register(app: Any, data: Any) -> None:
             text = tr("wi_relay_item", lang, category=category_label(r["category"], lang),
                       commune=f"{communes.get(r['commune'], r['commune'])} ({r['commune']})")
             if r.get("capacity") is not None:
-                text += tr("wi_capacity_item", lang, capacity=number(r["capacity"], lang, 0))
+                text += tr("wi_capacity_item", lang, capacity=format_number(r["capacity"], lang, 0))
             for a in r.get("tied_to") or []:
                 text += tr("wi_tied_item", lang, actor=names.get(a, a))
             items.append(html.Li([html.Span(text), html.Button(

@@ -31,15 +31,16 @@ from dash import Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 from flask import abort
 
-from ecosystem._errors import EmptyDataError, InputFormatError, RegistryError, ValidationError
+from ecosystem import EmptyDataError, InputFormatError, RegistryError, ValidationError
 from ecosystem.disclosure import SECRET, primary_confidential, protect_table
 from ecosystem.export import export_layer, layer_table, write_table
+from ecosystem.formatting import format_number
 from ecosystem.registry import ImportReport
 from ecosystem.settings import CATEGORIES, get_settings
 
 from .. import components as comp
 from ..auth import is_staff, require_staff, staff_output
-from ..i18n import category_label, number, translator
+from ..i18n import category_label, translator
 
 PATH = "/donnees"
 NAV = "nav_data"
@@ -208,7 +209,7 @@ def _table(header: list[str], rows: list[list[Any]], table_id: str, lang: str,
     def cell(v: Any, first: bool) -> html.Td:
         if first:
             return html.Td(v, className="label")
-        return html.Td(number(v, lang, 0), className="num secret" if v == SECRET else "num")
+        return html.Td(format_number(v, lang, 0), className="num secret" if v == SECRET else "num")
 
     body = [html.Tr([cell(v, j == 0) for j, v in enumerate(r)],
                     className="total" if total_last and i == len(rows) - 1 else None)
@@ -357,7 +358,7 @@ def _problems_box(exc: ValidationError, name: str, lang: str) -> html.Div:
 
 def _limit_text(lang: str) -> str:
     mb = get_settings().dashboard_upload_max_mb
-    return number(mb, lang, 0 if float(mb).is_integer() else 1)
+    return format_number(mb, lang, 0 if float(mb).is_integer() else 1)
 
 
 def _limit_bytes() -> int:

@@ -37,11 +37,12 @@ from flask import Response, request
 
 import maps
 from ecosystem import catalogue
+from ecosystem.formatting import format_number
 from ecosystem.settings import CATEGORIES, get_settings
 
 from .. import auth
 from ..components import dropdown_labels, error_box, page, year_dropdown
-from ..i18n import LEVEL_LABELS, category_label, number, translator
+from ..i18n import LEVEL_LABELS, category_label, translator
 
 PATH = "/carte"
 NAV = "nav_map"
@@ -468,7 +469,7 @@ def register(app: Any, data: Any) -> None:
             return no_update, no_update, error_box(str(exc), lang)
         except (ValueError, RuntimeError) as exc:
             return no_update, no_update, error_box(str(exc), lang)
-        seconds = number(time.perf_counter() - start, lang, 1)
+        seconds = format_number(time.perf_counter() - start, lang, 1)
         return (map_url(params), map_url(params, download=True),
                 html.Span(tr("built", lang, seconds=seconds), className="map-built"))
 

@@ -36,11 +36,12 @@ import pandas as pd
 from dash import Input, Output, State, dcc, html
 
 from ecosystem.activity import active_relations
+from ecosystem.formatting import format_number
 from ecosystem.settings import CATEGORIES, CATEGORY_GROUPS, RELATION_KINDS
 from maps import style
 
 from ..components import card, dropdown_labels, key_figure, page, year_dropdown
-from ..i18n import category_label, number, translator
+from ..i18n import category_label, translator
 
 PATH = "/reseau"
 NAV = "nav_network"
@@ -527,8 +528,8 @@ def _table(data: Any, year: int, ids: list[str], lang: str) -> Any:
         rows.append(html.Tr([
             html.Td(str(r["name"])), html.Td(category_label(str(r["category"]), lang)),
             html.Td(str(r["commune_name"])),
-            html.Td(number(int(r["degree"]), lang, 0), className="num"),
-            html.Td(number(float(r["betweenness"]), lang, 4), className="num"),
+            html.Td(format_number(int(r["degree"]), lang, 0), className="num"),
+            html.Td(format_number(float(r["betweenness"]), lang, 4), className="num"),
             html.Td(str(int(r["community"]) + 1), className="num"),
             html.Td("–" if size == 1 else str(int(r["component"]) + 1), className="num"),
             html.Td(yes if bool(r["coordinator"]) else no)]))
@@ -569,9 +570,9 @@ def actor_card(data: Any, year: int, actor_id: str, lang: str) -> list[Any] | No
         ("commune", f"{row['commune_name']} ({row['commune']})", "nc-commune"),
         ("epci", str(row["epci_name"]), "nc-epci"),
         ("departement", f"{row['departement_name']} ({row['departement']})", "nc-dep"),
-        ("degree", number(int(row["degree"]), lang, 0), "nc-degree"),
-        ("weighted_degree", number(float(row["weighted_degree"]), lang, 0), "nc-ties"),
-        ("betweenness", number(float(row["betweenness"]), lang, 4), "nc-betweenness"),
+        ("degree", format_number(int(row["degree"]), lang, 0), "nc-degree"),
+        ("weighted_degree", format_number(float(row["weighted_degree"]), lang, 0), "nc-ties"),
+        ("betweenness", format_number(float(row["betweenness"]), lang, 4), "nc-betweenness"),
         ("community", tr("number_n", lang, n=int(row["community"]) + 1), "nc-community"),
         ("component", comp, "nc-component"),
         ("coordinator", yes if bool(row["coordinator"]) else no, "nc-coordinator"),

@@ -10,15 +10,13 @@ CLI's ``ecosystem indicators``). In the public view, the firm-based indicators
 of a territory of 1 or 2 firms print « s » (:mod:`ecosystem.disclosure`); staff
 see the same aggregates without suppression.
 
-The helpers :func:`published`, :func:`fmt_value`, :func:`fmt_change` and
-:func:`unit_label` are shared with the Territoires page.
+The helper :func:`published` is shared with the Territoires page; numbers are
+printed by :mod:`ecosystem.formatting` (values by their catalogue unit).
 
 Examples
 --------
->>> fmt_value("unserved_share", 0.23118), fmt_value("n_firms", 2981, "en")
-('23,1', '2,981')
->>> unit_label("unserved_share"), ordinal(1), ordinal(3, "en")
-('%', '1er', '3rd')
+>>> ordinal(1), ordinal(3, "en")
+('1er', '3rd')
 """
 
 from __future__ import annotations
@@ -32,14 +30,15 @@ from dash import Input, Output, State, dcc, html, no_update
 
 from ecosystem import catalogue
 from ecosystem.disclosure import COUNT_INDICATORS, SECRET, publish_indicators
+from ecosystem.formatting import format_number, format_value, unit_format, unit_label
 from ecosystem.geography import name_types
 
 from .. import auth
 from ..components import card, error_box, level_dropdown, page, secret_note, year_dropdown
-from ..i18n import indicator_label, number, translator
+from ..i18n import indicator_label, translator
 
 __all__ = ["PATH", "NAV", "STAFF_ONLY", "layout", "register", "warm", "published",
-           "fmt_value", "fmt_change", "unit_label", "ordinal", "default_compare", "LEVELS",
+           "ordinal", "default_compare", "LEVELS",
            "COUNT_COLUMNS", "LEVEL_PLURAL"]
 
 PATH = "/"
@@ -85,8 +84,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "col_region": ("Région", "Region"),
     "col_peers": ("Médiane des pairs", "Peer median"),
     "score": ("score {value} / 100", "score {value} / 100"),
-    "yes": ("oui", "yes"),
-    "no": ("non", "no"),
     "sentence": ("{subject} {verb} au {ord} rang sur {n} {level} (intervalle de rang "
                  "{a}–{b})", "{subject} ranks {ord} of {n} {level} (rank interval {a}–{b})"),
     "verb_one": ("se classe", "ranks"),
@@ -131,49 +128,9 @@ LEVEL_PLURAL: dict[str, tuple[str, str]] = {
     "commune": ("communes", "municipalities"),
 }
 
-#: Display of each catalogue unit: (scale, decimals, French unit, English unit).
-UNITS: dict[str, tuple[float, int, str, str]] = {
-    "firms": (1, 0, "", ""),
-    "actors": (1, 0, "", ""),
-    "ties": (1, 0, "", ""),
-    "rank": (1, 0, "", ""),
-    "actors per 100 exporters": (1, 1, "pour 100 PME exportatrices", "per 100 exporting SMEs"),
-    "actors per 1,000 km²": (1, 1, "pour 1 000 km²", "per 1,000 km²"),
-    "exporters per 1,000 firms": (1, 1, "", ""),
-    "weighted certified firms per 100 firms": (1, 1, "pour 100 PME", "per 100 SMEs"),
-    "share (0-1)": (100, 1, "%", "%"),
-    "relative change": (100, 1, "%", "%"),
-    "index (0-1)": (1, 2, "indice 0–1", "index 0–1"),
-    "ties per actor": (1, 2, "par acteur", "per actor"),
-    "firms per 1,000 firms": (1, 1, "", ""),
-    "Likert score (1-5)": (1, 1, "sur 5", "out of 5"),
-    "accompaniments a year per firm": (1, 3, "accompagnements par PME et par an",
-                                       "accompaniments per SME a year"),
-    "km": (1, 1, "km", "km"),
-    "score (0-100)": (1, 1, "sur 100", "out of 100"),
-    "yes/no": (1, 0, "", ""),
-}
-
-
-_BOOL = frozenset(i.name for i in catalogue.INDICATORS if i.dtype == "bool")
-
 # ---------------------------------------------------------------------------
-# formatting and disclosure (shared with the Territoires page)
+# disclosure (shared with the Territoires page)
 # ---------------------------------------------------------------------------
-
-
-def _unit(name: str) -> tuple[float, int, str, str]:
-    try:
-        unit = catalogue.get(name).unit
-    except KeyError:
-        return (1, 2, "", "")
-    return UNITS.get(unit, (1, 2, unit, unit))
-
-
-def unit_label(name: str, lang: str = "fr") -> str:
-    """The unit of an indicator as shown ('' for counts)."""
-    u = _unit(name)
-    return u[3] if lang == "en" else u[2]
 
 
 def _missing(value: Any) -> bool:
@@ -183,36 +140,6 @@ def _missing(value: Any) -> bool:
         return bool(value != value)
     except (TypeError, ValueError):
         return False
-
-
-def fmt_value(name: str, value: Any, lang: str = "fr") -> str:
-    """An indicator value as the pages print it: scaled (shares in %), rounded to the
-    decimals of its unit, French number format; « s », text and missing values as
-    they are."""
-    if isinstance(value, str):
-        return value
-    if _missing(value):
-        return "–"
-    if name in _BOOL:
-        return tr("yes" if bool(value) else "no", lang)
-    scale, decimals, _, _ = _unit(name)
-    return number(float(value) * scale, lang, decimals)
-
-
-def fmt_change(name: str, value: Any, lang: str = "fr") -> str:
-    """A change with its sign, rounded like the value (« pt » for shares in %)."""
-    if isinstance(value, str):
-        return value
-    if _missing(value):
-        return "–"
-    scale, decimals, unit, _ = _unit(name)
-    x = round(float(value) * scale, decimals)
-    text = number(x, lang, decimals)
-    if x > 0:
-        text = "+" + text
-    elif x == 0:
-        text = number(0.0, lang, decimals)
-    return text + (" pt" if unit == "%" else "")
 
 
 def ordinal(n: int, lang: str = "fr") -> str:
@@ -306,8 +233,8 @@ def _tone(name: str, change: Any) -> tuple[str, str]:
     """(arrow, css class) of a change given the indicator's direction."""
     if isinstance(change, str) or _missing(change):
         return "", ""
-    scale, decimals, _, _ = _unit(name)
-    x = round(float(change) * scale, decimals)
+    fmt = unit_format(name)
+    x = round(float(change) * fmt.scale, fmt.decimals)
     if x == 0:
         return "=", "ov-neutral"
     direction = catalogue.get(name).direction if name in catalogue.names() else 0
@@ -319,7 +246,7 @@ def _tone(name: str, change: Any) -> tuple[str, str]:
 
 def _change_text(name: str, change: Any, lang: str) -> tuple[str, str]:
     arrow, tone = _tone(name, change)
-    text = fmt_change(name, change, lang)
+    text = format_value(name, change, lang, change=True)
     return (f"{arrow} {text}".strip() if text != "–" else text), tone
 
 
@@ -330,9 +257,7 @@ def _key_figures(row: pd.Series, n_ranked: int, compare: int | None, lang: str
     for name, key in (("n_firms", "kf_firms"), ("n_exporters", "kf_exporters"),
                       ("n_actors", "kf_actors"), ("unserved_share", "kf_unserved"),
                       ("imi", "kf_imi")):
-        value = fmt_value(name, row.get(name), lang)
-        if unit_label(name, lang) == "%" and value not in (SECRET, "–"):
-            value += " %"
+        value = format_value(name, row.get(name), lang)
         change = tone = None
         if compare:
             text, tone = _change_text(name, row.get(f"{name}_change"), lang)
@@ -340,7 +265,7 @@ def _key_figures(row: pd.Series, n_ranked: int, compare: int | None, lang: str
         out.append(_key_figure(tr(key, lang), value, change, f"ov-kf-{name}", tone or ""))
     rank = row.get("imi_rank")
     if isinstance(rank, str) or _missing(rank):
-        rank_text, band = fmt_value("imi_rank", rank, lang), None
+        rank_text, band = format_value("imi_rank", rank, lang), None
     else:
         rank_text = f"{int(rank)} / {n_ranked}"
         a, b = row.get("imi_rank_p05"), row.get("imi_rank_p95")
@@ -349,7 +274,7 @@ def _key_figures(row: pd.Series, n_ranked: int, compare: int | None, lang: str
     tone = ""
     if compare:
         old = row.get("imi_rank_compare")
-        change = tr("rank_before", lang, year=compare, rank=fmt_value("imi_rank", old, lang))
+        change = tr("rank_before", lang, year=compare, rank=format_value("imi_rank", old, lang))
         diff = row.get("imi_rank_change")
         if not isinstance(diff, str) and not _missing(diff) and diff != 0:
             tone = "ov-good" if diff < 0 else "ov-bad"
@@ -380,8 +305,8 @@ def _sentence(level: str, row: pd.Series, n_ranked: int, compare: int | None,
         x = round(float(change), 1)
         key = "trend_up" if x > 0 else "trend_down" if x < 0 else "trend_flat"
         poss = ("leur" if plural else "son") if lang == "fr" else ""
-        text += (" ; " if lang == "fr" else "; ") + tr(key, lang, poss=poss,
-                                                       x=number(abs(x), lang, 1), year=compare)
+        text += (" ; " if lang == "fr" else "; ") + tr(
+            key, lang, poss=poss, x=format_number(abs(x), lang, 1), year=compare)
     return text + "."
 
 
@@ -453,21 +378,21 @@ def _cards(row: pd.Series, region_row: pd.Series | None, peers: pd.DataFrame,
             label = [indicator_label(name, lang)]
             if unit and unit.lower() not in label[0].lower():
                 label.append(html.Span(f" ({unit})", className="ov-unit"))
-            cells = [html.Td(label), html.Td(fmt_value(name, row.get(name), lang),
+            cells = [html.Td(label), html.Td(format_value(name, row.get(name), lang, symbol=False),
                                              id=f"ov-v-{name}", className="num")]
             if compare:
                 text, tone = _change_text(name, row.get(f"{name}_change"), lang)
                 cells.append(html.Td(text, id=f"ov-c-{name}", className=f"num {tone}".strip()))
             reg = None if region_row is None else region_row.get(name)
-            cells.append(html.Td(fmt_value(name, reg, lang), id=f"ov-r-{name}",
+            cells.append(html.Td(format_value(name, reg, lang, symbol=False), id=f"ov-r-{name}",
                                  className="num"))
             med = _median(peers[name]) if len(peers) else None
-            cells.append(html.Td(fmt_value(name, med, lang), id=f"ov-p-{name}",
+            cells.append(html.Td(format_value(name, med, lang, symbol=False), id=f"ov-p-{name}",
                                  className="num"))
             rows.append(html.Tr(cells))
         score = row.get(f"imi_{dim}")
         title = d.label_en if lang == "en" else d.label_fr
-        sub = tr("score", lang, value=fmt_value(f"imi_{dim}", score, lang))
+        sub = tr("score", lang, value=format_value(f"imi_{dim}", score, lang))
         cards.append(card(title, html.Div(sub, className="ov-score", id=f"ov-score-{dim}"),
                           html.Table([html.Thead(html.Tr([html.Th(h) for h in head])),
                                       html.Tbody(rows)], className="ov-table"),

@@ -29,19 +29,23 @@ from flask import Response
 
 from ecosystem import catalogue
 from ecosystem.disclosure import publish_indicators
+from ecosystem.formatting import (
+    format_number,
+    format_value,
+    format_with_unit,
+    unit_format,
+    unit_label,
+)
 from ecosystem.indicators import write_indicators
 
 from .. import auth
 from ..components import error_box, level_dropdown, page, secret_note, year_dropdown
-from ..i18n import indicator_label, number, translator
+from ..i18n import indicator_label, translator
 from .overview import (
     LEVEL_PLURAL,
     LEVELS,
     default_compare,
-    fmt_change,
-    fmt_value,
     published,
-    unit_label,
 )
 
 __all__ = ["PATH", "NAV", "STAFF_ONLY", "layout", "register", "warm", "TABLE_COLUMNS",
@@ -161,9 +165,9 @@ def _rows(table: pd.DataFrame, lang: str) -> pd.DataFrame:
                       else f"{int(x)}–{int(y)}" for x, y in zip(a, b, strict=True)]
         elif c == "imi_change":
             if c in table.columns:
-                out[c] = [fmt_change("imi", v, lang) for v in table[c]]
+                out[c] = [format_value("imi", v, lang, change=True) for v in table[c]]
         else:
-            out[c] = [fmt_value(c, v, lang) for v in table[c]]
+            out[c] = [format_value(c, v, lang, symbol=False) for v in table[c]]
     return out
 
 
@@ -219,7 +223,7 @@ def _map(data: Any, level: str, year: int, indicator: str, lang: str, staff: boo
     ok = [not s and not m for s, m in zip(secret, missing, strict=True)]
     label = indicator_label(indicator, lang)
     unit = unit_label(indicator, lang)
-    scale = 100.0 if unit == "%" else 1.0
+    scale = unit_format(indicator).scale
     direction = catalogue.get(indicator).direction
     features = {f["id"]: f for f in gj["features"]}
 
@@ -249,7 +253,7 @@ def _map(data: Any, level: str, year: int, indicator: str, lang: str, staff: boo
             "z": [float(values[i]) * scale for i in idx],
             "colorscale": COLOURS, "reversescale": direction < 0,
             "text": [f"{names[i]} ({codes[i]})<br>{label} : "
-                     f"{fmt_value(indicator, values[i], lang)}{' ' + unit if unit else ''}"
+                     f"{format_with_unit(indicator, values[i], lang)}"
                      for i in idx],
             "hovertemplate": "%{text}<extra></extra>", "marker": {"line": line},
             "colorbar": {"title": {"text": unit or "", "side": "right"}, "thickness": 14,
@@ -366,8 +370,8 @@ def register(app: Any, data: Any) -> None:
         except Exception as exc:  # noqa: BLE001 - shown to the user
             return [], no_update, 1, 0, error_box(str(exc), lang), []
         lv = LEVEL_PLURAL[level][1 if lang == "en" else 0]
-        count = (tr("count_cmp", lang, n=number(n, lang, 0), level=lv, year=year, cmp=cmp)
-                 if cmp else tr("count", lang, n=number(n, lang, 0), level=lv, year=year))
+        count = (tr("count_cmp", lang, n=format_number(n, lang, 0), level=lv, year=year, cmp=cmp)
+                 if cmp else tr("count", lang, n=format_number(n, lang, 0), level=lv, year=year))
         note = html.P(tr("staff_note" if staff else "public_note", lang),
                       className="secret-note")
         notes = [note] if staff else [secret_note(lang), note]

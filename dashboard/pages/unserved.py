@@ -24,13 +24,14 @@ import pandas as pd
 from dash import Input, Output, State, ctx, dash_table, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from ecosystem._errors import EmptyDataError
+from ecosystem import EmptyDataError
 from ecosystem.export import round_km, write_table
+from ecosystem.formatting import format_number, format_percent
 from ecosystem.settings import CATEGORIES, STAGES, get_settings
 
 from .. import components as comp
 from ..auth import require_staff, staff_output
-from ..i18n import category_label, number, translator
+from ..i18n import category_label, translator
 
 PATH = "/pme-non-accompagnees"
 NAV = "nav_unserved"
@@ -64,8 +65,8 @@ TEXT = {
     "exporting": ("PME exportatrices seulement", "Exporting SMEs only"),
     "departement": ("Département", "Département"),
     "all_deps": ("Tous les départements", "All départements"),
-    "count": ("{n} PME non accompagnées sur {total} ({share} %)",
-              "{n} unserved SMEs out of {total} ({share} %)"),
+    "count": ("{n} PME non accompagnées sur {total} ({share})",
+              "{n} unserved SMEs out of {total} ({share})"),
     "scope": ("PME actives en {year}{exp}{dep}, aucun acteur des catégories choisies à moins "
               "de {d} km.",
               "SMEs active in {year}{exp}{dep}, no actor of the chosen categories within "
@@ -171,12 +172,13 @@ def count_line(n: int, total: int, lang: str) -> str:
     Examples
     --------
     >>> count_line(412, 15000, "fr")
-    '412 PME non accompagnées sur 15\\u202f000 (2,7 %)'
+    '412 PME non accompagnées sur 15\\u202f000 (2,7\\u202f%)'
     >>> count_line(0, 0, "en")
-    '0 unserved SMEs out of 0 (– %)'
+    '0 unserved SMEs out of 0 (–)'
     """
-    share = number(100 * n / total if total else None, lang, 1)
-    return t("count", lang, n=number(n, lang, 0), total=number(total, lang, 0), share=share)
+    share = format_percent(n / total if total else None, lang, 1)
+    return t("count", lang, n=format_number(n, lang, 0), total=format_number(total, lang, 0),
+             share=share)
 
 
 def _names(data: Any, level: str) -> dict[str, str]:
@@ -229,11 +231,11 @@ def display_rows(rows: pd.DataFrame, data: Any, lang: str) -> list[dict[str, Any
             "rank": int(r.rank), "name": name, "siret": str(r.siret),
             "commune": communes.get(str(r.commune), str(r.commune)),
             "departement": dep,
-            "naf": "" if pd.isna(r.naf) else str(r.naf), "employees": number(emp, lang, 0),
+            "naf": "" if pd.isna(r.naf) else str(r.naf), "employees": format_number(emp, lang, 0),
             "stage": stage, "exporting": t("yes" if r.exporting else "no", lang),
-            "potential": number(float(r.potential), lang, 1),
+            "potential": format_number(float(r.potential), lang, 1),
             "nearest": str(r.nearest_actor_name),
-            "nearest_km": number(float(r.nearest_km), lang, 1), "reasons": str(r.reasons),
+            "nearest_km": format_number(float(r.nearest_km), lang, 1), "reasons": str(r.reasons),
         })
     return out
 
@@ -353,7 +355,7 @@ def register(app: Any, data: Any) -> None:
         scope = t("scope", lang, year=int(year),
                   exp=t("scope_exp", lang) if exporting else "",
                   dep=t("scope_dep", lang, dep=f"{deps.get(dep, dep)} ({dep})") if dep else "",
-                  d=number(float(distance), lang, 0 if float(distance).is_integer() else 1))
+                  d=format_number(float(distance), lang, 0 if float(distance).is_integer() else 1))
         count = [html.Strong(count_line(len(table), total, lang), id="unserved-count-line"),
                  html.Span(" " + scope, className="unserved-scope")]
         return display_rows(rows, data, lang), n_pages, page, count

@@ -9,6 +9,7 @@ from difflib import SequenceMatcher
 import geopandas as gpd
 import numpy as np
 
+from .projection import distance_xy
 from .settings import get_settings
 
 __all__ = ["normalise_name", "similar_actors"]
@@ -41,9 +42,11 @@ def similar_actors(new: gpd.GeoDataFrame, old: gpd.GeoDataFrame) -> list[tuple[i
         return pairs
     from scipy.spatial import cKDTree
 
-    tree = cKDTree(np.column_stack([old.geometry.x, old.geometry.y]))
-    near = tree.query_ball_point(np.column_stack([new.geometry.x, new.geometry.y]),
-                                 r=st.dedup_actor_distance_m)
+    # distance coordinates: Lambert-93, or the local CRS overseas (ecosystem.projection)
+    tree = cKDTree(distance_xy(np.column_stack([old.geometry.x, old.geometry.y])))
+    near = tree.query_ball_point(
+        distance_xy(np.column_stack([new.geometry.x, new.geometry.y])),
+        r=st.dedup_actor_distance_m)
     new_names = [normalise_name(n) for n in new["name"]]
     old_names = [normalise_name(n) for n in old["name"]]
     for i, cands in enumerate(near):

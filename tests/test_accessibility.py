@@ -9,7 +9,6 @@ import pytest
 from access import Access, weights
 
 from ecosystem import accessibility, settings
-from ecosystem._errors import EmptyDataError
 from ecosystem.settings import FRONT_LINE_CATEGORIES
 
 YEAR = 2025
@@ -179,5 +178,9 @@ def test_empty_firms_and_missing_category():
     firms, actors = world(7)
     out = accessibility.firm_accessibility(firms.iloc[:0], actors, YEAR)
     assert out.empty and {"firm_id", "access_2sfca", "access_e2sfca"} <= set(out.columns)
-    with pytest.raises(EmptyDataError, match="no active actor of category 'customs' in 2025"):
-        accessibility.firm_accessibility(firms, actors, YEAR, ["cci", "customs"])
+    # a category without any active actor is left out and named, as in every measure
+    both = accessibility.firm_accessibility(firms, actors, YEAR, ["cci", "customs"])
+    cci = accessibility.firm_accessibility(firms, actors, YEAR, ["cci"])
+    assert both.attrs["missing_categories"] == ["customs"]
+    assert cci.attrs["missing_categories"] == []
+    pd.testing.assert_frame_equal(both, cci)

@@ -217,3 +217,51 @@ def test_report_tables_show_the_indicator_table(registry: Registry, table: pd.Da
                 (t.name, name, row[1], expected)
             shown += 1
     assert shown >= 15
+
+
+def test_an_import_shows_in_map_report_and_dashboard(tmp_path: Path) -> None:
+    """A new CCI office imported after every surface has computed (and cached) its
+    results: the next map, report and dashboard request show it, and the unserved count
+    drops to the brute-force count of the new registry."""
+    from dashboard.data import DashboardData
+    from ecosystem.demo import build_demo
+
+    reg = build_demo(tmp_path / "r.gpkg", seed=5, n_firms=600)
+    dash = DashboardData(reg.path)
+    before = _brute_force_unserved(reg)
+    dep = str(before.idxmax())  # the département with most unserved firms
+    assert dash.unserved(YEAR).groupby("departement").size()[dep] == before[dep]
+    assert main(["map", "-r", str(reg.path), "--year", str(YEAR), "--kind", "actors",
+                 "--out", str(tmp_path / "before.html")]) == 0
+    # the new office sits at the firm of that département farthest from the front line
+    un = _read_fr_unserved(reg, tmp_path)
+    far = un[un["departement"] == dep].sort_values("nearest_km").iloc[-1]
+    firms = reg.firms(YEAR).set_index("firm_id")
+    commune = str(firms.loc[str(far["firm_id"]), "commune"])
+    (tmp_path / "office.csv").write_text(
+        "id;name;category;commune;since\n"
+        f"cci-nouvelle;Antenne CCI Nouvelle Zélande;cci;{commune};2020\n", encoding="utf-8")
+    assert main(["import", "-r", str(reg.path), "--actors", str(tmp_path / "office.csv")]) == 0
+
+    after = _brute_force_unserved(reg)
+    assert after[dep] < before[dep]
+    assert dash.unserved(YEAR).groupby("departement").size().get(dep, 0) == after[dep]
+    n_actors = compute_indicators(reg, LEVEL, YEAR).set_index("code").loc[dep, "n_actors"]
+    assert dash.indicators(LEVEL, YEAR).set_index("code").loc[dep, "n_actors"] == n_actors
+    assert main(["map", "-r", str(reg.path), "--year", str(YEAR), "--kind", "actors",
+                 "--out", str(tmp_path / "after.html")]) == 0
+    assert "Antenne CCI Nouvelle Zélande" not in (tmp_path / "before.html").read_text("utf-8")
+    assert "Antenne CCI Nouvelle Zélande" in (tmp_path / "after.html").read_text("utf-8")
+    from report.content import report_content
+
+    content = report_content(reg, YEAR, dep, LEVEL)
+    cats = next(t for t in content["tables"] if t.name == "acteurs_categories").csv
+    cci = cats[cats.iloc[:, 0].str.startswith("CCI")].iloc[0, 1]
+    n_cci = int((reg.actors(YEAR).query("category == 'cci'")["departement"] == dep).sum())
+    assert int(cci) == n_cci
+
+
+def _read_fr_unserved(reg: Registry, folder: Path) -> pd.DataFrame:
+    out = folder / "unserved-now.csv"
+    assert main(["unserved", "-r", str(reg.path), "--year", str(YEAR), "--out", str(out)]) == 0
+    return _read_fr(out)

@@ -899,8 +899,8 @@ def _join(items: list[str], lang: str) -> str:
 def _smes(reg: Registry, mine: pd.DataFrame, live: pd.DataFrame, year: int, level: str,
           code: str, terr_all: pd.DataFrame, lang: str, protect: Any, ind: pd.DataFrame,
           row_i: Any, secret: pd.DataFrame) -> dict[str, Any]:
-    from ecosystem.governance import unserved_by_territory
     from ecosystem.proximity import born_global_mask
+    from ecosystem.unserved import unserved_by_territory
 
     out: dict[str, Any] = {"tables": []}
     stage = mine["stage"].astype("str").fillna("").replace("<NA>", "")

@@ -1,6 +1,6 @@
 # Two commands on a fresh machine (Python 3.11+ and the package registries):
 #   make run    set up .venv and serve the dashboard on the Occitanie demo (built on first run)
-#   make test   set up .venv and run the whole test suite (ruff, then pytest)
+#   make test   set up .venv and run the whole test suite (ruff, mypy, then pytest)
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -23,6 +23,7 @@ run: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check ecosystem maps dashboard data tests benchmarks scripts
+	$(VENV)/bin/mypy ecosystem
 
 test: $(STAMP) lint
 	$(VENV)/bin/pytest

@@ -95,3 +95,16 @@ def test_unserved_with_cci_only_is_the_distance_to_the_cci(cci_only: Registry,
     expected = set(firms.loc[km > 30.0, "firm_id"].astype(str))
     assert set(got["firm_id"]) == expected
     assert (got["nearest_category"] == "cci").all()
+
+
+def test_the_dashboard_names_the_missing_categories(cci_only: Registry) -> None:
+    """The PME non accompagnées page prints the core's sentence under its count."""
+    from dashboard.data import DashboardData
+    from dashboard.pages.unserved import missing_note
+
+    data = DashboardData(cci_only.path)
+    note = missing_note(data, YEAR, None, "fr")
+    assert note.startswith("aucun acteur actif de la catégorie")
+    assert all(c in note for c in MISSING)
+    assert missing_note(data, YEAR, ["cci"], "fr") == ""
+    assert "cce" in missing_note(data, YEAR, ["cci", "cce"], "en")

@@ -24,10 +24,10 @@ import pandas as pd
 from dash import Input, Output, State, ctx, dash_table, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from ecosystem import EmptyDataError
 from ecosystem.export import round_km, write_table
 from ecosystem.formatting import format_number, format_percent
 from ecosystem.settings import CATEGORIES, STAGES, get_settings
+from ecosystem.unserved import front_actors, missing_categories_note
 
 from .. import components as comp
 from ..auth import require_staff, staff_output
@@ -77,8 +77,6 @@ TEXT = {
                     "Choose at least one actor category."),
     "bad_distance": ("La distance d doit être comprise entre 5 et 100 km.",
                      "The distance d must lie between 5 and 100 km."),
-    "empty_category": ("une des catégories choisies n'a aucun acteur actif cette année ({msg})",
-                       "one of the chosen categories has no active actor that year ({msg})"),
     "col_rank": ("Rang", "Rank"),
     "col_name": ("Entreprise", "Firm"),
     "col_siret": ("SIRET", "SIRET"),
@@ -144,6 +142,18 @@ def filtered(data: Any, year: int, distance_km: float | None,
         table = table[table["departement"].astype(str).eq(str(departement))]
         table = table.reset_index(drop=True)
     return table  # type: ignore[no-any-return]
+
+
+def missing_note(data: Any, year: int, categories: Sequence[str] | None, lang: str) -> str:
+    """The core's sentence naming the chosen categories without any active actor
+    (:func:`ecosystem.unserved.missing_categories_note`; empty when none is missing)."""
+    _, cats = _args(None, categories)
+
+    def compute() -> list[str]:
+        return front_actors(data.registry.actors(), year, cats)[1]
+
+    return missing_categories_note(data.cached("missing_categories", (year, cats), compute),
+                                   year, lang)
 
 
 def _population(data: Any, year: int) -> pd.DataFrame:
@@ -341,10 +351,7 @@ def register(app: Any, data: Any) -> None:
         problem = _check(distance, categories, lang)
         if problem:
             return [], 1, 0, comp.error_box(problem, lang)
-        try:
-            table = _list(data, year, distance, categories, exporting, dep)
-        except EmptyDataError as exc:
-            return [], 1, 0, comp.error_box(t("empty_category", lang, msg=str(exc)), lang)
+        table = _list(data, year, distance, categories, exporting, dep)
         trigger = ctx.triggered_id
         page = int(page or 0) if trigger == TABLE else 0
         n_pages = max(1, -(-len(table) // PAGE_SIZE))
@@ -358,6 +365,9 @@ def register(app: Any, data: Any) -> None:
                   d=format_number(float(distance), lang, 0 if float(distance).is_integer() else 1))
         count = [html.Strong(count_line(len(table), total, lang), id="unserved-count-line"),
                  html.Span(" " + scope, className="unserved-scope")]
+        note = missing_note(data, int(year), categories, lang)
+        if note:
+            count.append(html.P(note, id="unserved-missing-note", className="unserved-note"))
         return display_rows(rows, data, lang), n_pages, page, count
 
     @app.callback(
@@ -373,10 +383,7 @@ def register(app: Any, data: Any) -> None:
         fmt = {"unserved-csv": "csv", "unserved-xlsx": "xlsx"}.get(str(ctx.triggered_id))
         if fmt is None or year is None or _check(distance, categories, lang or "fr"):
             return no_update
-        try:
-            table = _list(data, year, distance, categories, exporting, dep)
-        except EmptyDataError:
-            return no_update
+        table = _list(data, year, distance, categories, exporting, dep)
         d = float(distance)
         name = (f"pme_non_accompagnees_{int(year)}_{d:g}km"
                 + ("_exportatrices" if exporting else "") + (f"_dep{dep}" if dep else "")

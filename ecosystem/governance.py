@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from .activity import active_firms, is_exporting
+from .inputs import as_registry
 from .nearest import nearest_actors
 from .network import Analysis, NetworkData, analyse
 from .registry import Registry
@@ -290,5 +291,5 @@ def registry_gaps(
     registry: Registry | str | os.PathLike[str], year: int, level: str = "departement",
 ) -> pd.DataFrame:
     """:func:`governance_gaps` of a registry file for ``year``."""
-    registry = registry if isinstance(registry, Registry) else Registry(registry)
+    registry = as_registry(registry)
     return governance_gaps(NetworkData.from_registry(registry, year), level)

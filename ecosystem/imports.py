@@ -265,6 +265,20 @@ def _canonical(table: RawTable, columns: dict[str, str], extra: tuple[str, ...] 
     return table.canonical([*columns, *_LOCATION_NAMES, *extra])
 
 
+def _located(chk: Checker, table: RawTable, rec: pd.DataFrame, source: str | None,
+             crs: str | int | None, dec: str, columns: dict[str, str]) -> gpd.GeoDataFrame:
+    """The validated records of a located layer (actors, firms) with their source,
+    synthetic flag and point (EPSG:2154); every problem of the file raised at once."""
+    src = chk.text("source")
+    rec["source"] = src.where(src.ne(""), source or table.file)
+    rec["synthetic"] = chk.boolean("synthetic")
+    loc = _locate(chk, table, crs, dec)
+    chk.raise_if_any()
+    out = gpd.GeoDataFrame(rec.join(loc.drop(columns="geometry")), geometry=loc.geometry.values,
+                           crs=LAMBERT93)
+    return _finish(chk, out, columns)  # type: ignore[return-value]
+
+
 def _finish(chk: Checker, frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
     chk.raise_if_any()
     return conform(frame, columns)
@@ -301,14 +315,7 @@ def prepare_actors(table: RawTable, crs: str | int | None = None,
     rec["siret"] = siret
     rec["international_links"] = chk.boolean("international_links")
     rec["website"] = chk.text("website")
-    src = chk.text("source")
-    rec["source"] = src.where(src.ne(""), source or table.file)
-    rec["synthetic"] = chk.boolean("synthetic")
-    loc = _locate(chk, table, crs, dec)
-    chk.raise_if_any()
-    out = gpd.GeoDataFrame(rec.join(loc.drop(columns="geometry")), geometry=loc.geometry.values,
-                           crs=LAMBERT93)
-    return _finish(chk, out, ACTOR_COLUMNS)  # type: ignore[return-value]
+    return _located(chk, table, rec, source, crs, dec, ACTOR_COLUMNS)
 
 
 # -- firms ----------------------------------------------------------------------------
@@ -394,14 +401,7 @@ def prepare_firms(table: RawTable, crs: str | int | None = None, year: int | Non
     key = rec["firm_id"] + "/" + rec["year"].astype(str)
     chk.unique(key, "siret" if chk.has("siret") else "siren", "firm for this year")
     rec["diffusible"] = chk.boolean("diffusible", default=True)
-    src = chk.text("source")
-    rec["source"] = src.where(src.ne(""), source or table.file)
-    rec["synthetic"] = chk.boolean("synthetic")
-    loc = _locate(chk, table, crs, dec)
-    chk.raise_if_any()
-    out = gpd.GeoDataFrame(rec.join(loc.drop(columns="geometry")), geometry=loc.geometry.values,
-                           crs=LAMBERT93)
-    return _finish(chk, out, FIRM_COLUMNS)  # type: ignore[return-value]
+    return _located(chk, table, rec, source, crs, dec, FIRM_COLUMNS)
 
 
 # -- relations ------------------------------------------------------------------------

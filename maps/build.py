@@ -39,6 +39,7 @@ from ecosystem.export import mask_non_diffusible
 from ecosystem.formatting import format_number, format_percent, format_value, format_with_unit
 from ecosystem.formatting import unit_label as format_unit_label
 from ecosystem.hexgrid import hex_cells, hex_polygons
+from ecosystem.inputs import as_registry
 from ecosystem.registry import Registry
 from ecosystem.settings import (
     CATEGORIES,
@@ -673,7 +674,7 @@ def build_map(
     folium.Map
         No basemap tiles; save it with :func:`save_map` for an offline page.
     """
-    reg = registry if isinstance(registry, Registry) else Registry(registry)
+    reg = as_registry(registry)
     if kind not in KINDS:
         raise ValueError(f"unknown map kind {kind!r}; expected one of {list(KINDS)}")
     if year is None:

@@ -52,6 +52,7 @@ from ecosystem import catalogue, network, results
 from ecosystem.disclosure import SECRET
 from ecosystem.formatting import format_number
 from ecosystem.hexgrid import hex_cells, hex_polygons
+from ecosystem.inputs import as_registry
 from ecosystem.registry import Registry
 from ecosystem.settings import (
     CATEGORIES,
@@ -596,7 +597,7 @@ def change_bars(
 # ---------------------------------------------------------------------------
 
 def _as_registry(registry: Registry | str | os.PathLike[str]) -> Registry:
-    return registry if isinstance(registry, Registry) else Registry(registry)
+    return as_registry(registry)
 
 
 def _check_level(level: str) -> None:

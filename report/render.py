@@ -35,6 +35,7 @@ import matplotlib
 import pandas as pd
 
 from ecosystem.export import write_table
+from ecosystem.inputs import as_registry
 from ecosystem.registry import Registry
 from ecosystem.settings import get_settings
 
@@ -290,7 +291,7 @@ def build_report(
     EmptyDataError
         Year or comparison year absent from the registry.
     """
-    reg = registry if isinstance(registry, Registry) else Registry(registry)
+    reg = as_registry(registry)
     content = report_content(reg, year, territory, level, compare_year, lang)
     with matplotlib.rc_context({"svg.hashsalt": "ecosystem-report", "svg.fonttype": "path"}):
         figures = _figures(content, reg)

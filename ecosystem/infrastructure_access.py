@@ -75,7 +75,9 @@ def infrastructure_access(
     """Distance from every active firm to the nearest infrastructure of each kind.
 
     Airports count only with an IATA code (``iata`` non-empty: scheduled traffic).
-    Ties go to the smallest ``id``. A kind with no record gives NaN distances.
+    Ties go to the smallest ``id``. A kind with no record (in the firm's zone:
+    metropolitan France or its overseas département, :mod:`ecosystem.projection`) gives
+    NaN distances and no id.
 
     Parameters
     ----------
@@ -124,8 +126,10 @@ def infrastructure_access(
             continue
         idx, km = nearest[k]
         ids = pd.array(subsets[k]["id"].to_numpy(dtype=object), dtype="str")
-        columns[f"{k}_km"] = km
-        columns[f"{k}_id"] = ids.take(idx, allow_fill=True)  # -1: none in the firm's zone
+        # -1: none in the firm's zone (metropolitan France or its overseas département):
+        # no data, as a kind without any record
+        columns[f"{k}_km"] = np.where(idx >= 0, km, np.nan)
+        columns[f"{k}_id"] = ids.take(idx, allow_fill=True)
     out = pd.concat([out, pd.DataFrame(columns, index=out.index, copy=False)], axis=1)
     if broadband is not None:
         bb = broadband_by_commune(broadband, year)

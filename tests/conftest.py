@@ -5,6 +5,10 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -56,6 +60,94 @@ def require_tool():
 # dashboard: a demo registry, the app served on loopback, a headless Chromium
 # ---------------------------------------------------------------------------
 
+#: Seconds a browser or server test waits for a condition (a page rendered, a callback
+#: done, a file downloaded, a server answering) before it fails. Generous on purpose: on
+#: a loaded machine a test waits longer instead of failing. ``ECOSYSTEM_TEST_WAIT`` sets it.
+WAIT_S = float(os.environ.get("ECOSYSTEM_TEST_WAIT", "90"))
+
+#: Whether a Dash callback is running, or the renderer has not mounted the app yet.
+DASH_BUSY_JS = ("return !!document.querySelector("
+                "'[data-dash-is-loading=\"true\"], ._dash-loading')")
+
+
+def wait_for(subject: Any, condition: Callable[[Any], Any], what: str,
+             timeout: float | None = None, seen: Callable[[], object] | None = None) -> Any:
+    """The first truthy value of ``condition(subject)``, polled every 0.1 s.
+
+    Parameters
+    ----------
+    subject : object
+        Passed to ``condition``: a selenium driver, a folder, a URL.
+    condition : callable
+        Returns a falsy value until the awaited state is there; a stale element
+        (Dash replaced it while it was read) counts as not yet.
+    what : str
+        The awaited state, in words, for the failure message.
+    timeout : float, optional
+        Seconds; default :data:`WAIT_S`.
+    seen : callable, optional
+        Describes the state at the timeout, for the failure message.
+
+    Raises
+    ------
+    AssertionError
+        When the time is up, saying what was awaited (and what was seen).
+    """
+    from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    limit = WAIT_S if timeout is None else timeout
+    try:
+        return WebDriverWait(subject, limit, poll_frequency=0.1,
+                             ignored_exceptions=[StaleElementReferenceException]
+                             ).until(condition)
+    except TimeoutException:
+        state = ""
+        if seen is not None:
+            with contextlib.suppress(Exception):
+                state = f"; seen: {seen()!r}"
+        raise AssertionError(f"waited {limit:g} s for {what}{state}") from None
+
+
+def wait_http_ok(url: str, timeout: float | None = None) -> bytes:
+    """The body of ``url`` once it answers HTTP 200 (refused connections and errors
+    are retried until the time is up)."""
+    limit = WAIT_S if timeout is None else timeout
+    last: list[object] = []
+
+    def get(_: object) -> bytes | None:
+        try:
+            with urllib.request.urlopen(url, timeout=limit) as r:
+                return r.read() if r.status == 200 else None
+        except OSError as exc:  # refused, reset, HTTP error (URLError): not up yet
+            last[:] = [exc]
+            return None
+
+    return wait_for(url, get, f"HTTP 200 from {url}", limit,  # type: ignore[no-any-return]
+                    seen=lambda: last[0] if last else None)
+
+
+def wait_download(folder: Path, suffix: str, before: set[Path] | None = None) -> Path:
+    """The ``suffix`` file that Chromium saved in ``folder`` (one not in ``before``),
+    once complete: no partial ``.crdownload`` left in the folder and its size
+    unchanged between two polls."""
+    old = before or set()
+    sizes: dict[Path, int] = {}
+
+    def done(_: object) -> Path | None:
+        files = list(folder.iterdir())
+        new = [f for f in files if f.suffix == suffix and f not in old]
+        if not new or any(f.suffix == ".crdownload" for f in files):
+            return None
+        size = new[0].stat().st_size
+        stable = sizes.get(new[0]) == size
+        sizes[new[0]] = size
+        return new[0] if stable else None
+
+    return wait_for(folder, done, f"a complete {suffix} file downloaded in {folder}",  # type: ignore[no-any-return]
+                    seen=lambda: sorted(f.name for f in folder.iterdir()))
+
+
 DASH_YEAR = 2025
 DASH_USER = "analyste"
 DASH_PASSWORD = "mot-de-passe-de-test"
@@ -101,6 +193,7 @@ class DashServer:
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
+        wait_http_ok(self.url + "/_dash-layout")
 
     def close(self) -> None:
         self._server.shutdown()
@@ -149,7 +242,8 @@ def chrome():
                 "EXCLUDE 127.0.0.1", "--window-size=1400,1000", "--lang=fr-FR"):
         options.add_argument(arg)
     driver = webdriver.Chrome(service=Service(driver_path), options=options)
-    driver.set_page_load_timeout(60)
+    driver.set_page_load_timeout(WAIT_S)
+    driver.set_script_timeout(WAIT_S)
     yield driver
     driver.quit()
 
@@ -169,24 +263,28 @@ class Page:
         self.driver.get(self.server.url + path)
         self.wait("#page .page, #page-not-found, #page-staff-only")
 
-    def wait(self, css: str, timeout: float = 30, text: str | None = None):  # type: ignore[no-untyped-def]
+    def wait(self, css: str, timeout: float | None = None, text: str | None = None):  # type: ignore[no-untyped-def]
         """The first element matching ``css`` (containing ``text``), once it is there
-        and no Dash callback is running."""
+        and no Dash callback is running (``timeout`` default :data:`WAIT_S`)."""
         from selenium.webdriver.common.by import By
-        from selenium.webdriver.support.ui import WebDriverWait
 
         def ready(d):  # type: ignore[no-untyped-def]
-            if d.execute_script("return !!document.querySelector('[data-dash-is-loading=true]')"):
+            if d.execute_script(DASH_BUSY_JS):
                 return False
             for el in d.find_elements(By.CSS_SELECTOR, css):
                 if text is None or text in el.text:
                     return el
             return False
 
-        from selenium.common.exceptions import StaleElementReferenceException
+        what = f"{css!r}" + (f" containing {text!r}" if text is not None else "") + \
+            " with no Dash callback running"
+        return wait_for(self.driver, ready, what, timeout,
+                        seen=lambda: (self.text(css)[:300],
+                                      "busy" if self.busy() else "idle"))
 
-        return WebDriverWait(self.driver, timeout, poll_frequency=0.1,
-                             ignored_exceptions=[StaleElementReferenceException]).until(ready)
+    def busy(self) -> bool:
+        """Whether a Dash callback is running (or the app is not mounted yet)."""
+        return bool(self.driver.execute_script(DASH_BUSY_JS))
 
     def text(self, css: str) -> str:
         from selenium.webdriver.common.by import By
@@ -212,19 +310,21 @@ class Page:
                     return el
             return False
 
+        # a click lost to a re-render is retried: each attempt gets a third of WAIT_S
         for attempt in range(4):
             try:
                 self.wait(f"#{dropdown_id}")  # no callback running
                 self.driver.find_element(By.ID, dropdown_id).click()
-                search = WebDriverWait(self.driver, 10).until(
+                search = WebDriverWait(self.driver, WAIT_S / 3, poll_frequency=0.1).until(
                     lambda d: d.find_element(By.CSS_SELECTOR, ".dash-dropdown-search"))
                 search.send_keys(option_text)
-                WebDriverWait(self.driver, 10, ignored_exceptions=[
+                WebDriverWait(self.driver, WAIT_S / 3, poll_frequency=0.1, ignored_exceptions=[
                     StaleElementReferenceException]).until(option).click()
                 break
-            except (StaleElementReferenceException, TimeoutException):
+            except (StaleElementReferenceException, TimeoutException) as exc:
                 if attempt == 3:
-                    raise
+                    raise AssertionError(f"could not choose {option_text!r} in the dropdown "
+                                         f"#{dropdown_id} (4 attempts)") from exc
                 with contextlib.suppress(WebDriverException):
                     self.driver.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
         with contextlib.suppress(WebDriverException):  # a single-select list closed itself

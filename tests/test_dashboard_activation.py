@@ -14,7 +14,7 @@ import pandas as pd
 
 from dashboard.pages import activation as act
 from ecosystem.cli import main as cli
-from tests.conftest import DASH_PASSWORD, DASH_USER, DASH_YEAR
+from tests.conftest import DASH_PASSWORD, DASH_USER, DASH_YEAR, WAIT_S, wait_for
 
 YEAR_2 = DASH_YEAR - 1
 
@@ -59,35 +59,27 @@ def _rows(page, table_id: str) -> list[dict[str, str]]:  # type: ignore[no-untyp
     return rows  # type: ignore[no-any-return]
 
 
-def _wait_rows(page, table_id: str, check, timeout: float = 60):  # type: ignore[no-untyped-def]
-    from selenium.webdriver.support.ui import WebDriverWait
-
+def _wait_rows(page, table_id: str, check, timeout: float | None = None):  # type: ignore[no-untyped-def]
+    """The rows of ``table_id`` once ``check(rows)`` holds and no callback runs."""
     def ready(_):  # type: ignore[no-untyped-def]
-        if page.driver.execute_script(
-                "return !!document.querySelector('[data-dash-is-loading=true]')"):
+        if page.busy():
             return False
         rows = _rows(page, table_id)
         return rows if check(rows) else False
 
-    return WebDriverWait(page.driver, timeout, poll_frequency=0.1).until(ready)
+    return wait_for(page.driver, ready, f"the rows of #{table_id} to pass their check",
+                    timeout, seen=lambda: _rows(page, table_id)[:3])
 
 
-def _wait_text(page, css: str, text: str, timeout: float = 60) -> str:  # type: ignore[no-untyped-def]
+def _wait_text(page, css: str, text: str, timeout: float | None = None) -> str:  # type: ignore[no-untyped-def]
     """The text of the elements matching ``css`` once it contains ``text`` (re-read
     at every poll: Dash replaces the elements it updates)."""
-    from selenium.common.exceptions import StaleElementReferenceException
-    from selenium.webdriver.support.ui import WebDriverWait
-
     def ready(_):  # type: ignore[no-untyped-def]
-        try:
-            got = page.text(css)
-        except StaleElementReferenceException:
-            return False
-        busy = page.driver.execute_script(
-            "return !!document.querySelector('[data-dash-is-loading=true]')")
-        return got if text in got and not busy else False
+        got = page.text(css)
+        return got if text in got and not page.busy() else False
 
-    return WebDriverWait(page.driver, timeout, poll_frequency=0.1).until(ready)  # type: ignore[no-any-return]
+    return wait_for(page.driver, ready, f"{css!r} containing {text!r} with no Dash "  # type: ignore[no-any-return]
+                    "callback running", timeout, seen=lambda: page.text(css)[:300])
 
 
 def _type(page, element_id: str, text: str) -> None:  # type: ignore[no-untyped-def]
@@ -112,6 +104,7 @@ def _click(page, css: str) -> None:  # type: ignore[no-untyped-def]
 
 def _tab(page, name: str) -> None:  # type: ignore[no-untyped-def]
     _click(page, f"#act-tab-{name}")
+    page.wait(f"#act-tab-{name}.tab--selected")  # its content is rendered with it
     page.wait(".act-tab")
 
 
@@ -120,7 +113,7 @@ def _post(url: str, payload: dict, cookie: str | None = None) -> tuple[int, str]
                                  headers={"Content-Type": "application/json",
                                           **({"Cookie": cookie} if cookie else {})})
     try:
-        with urllib.request.urlopen(req, timeout=60) as r:
+        with urllib.request.urlopen(req, timeout=WAIT_S) as r:
             return r.status, r.read().decode()
     except urllib.error.HTTPError as e:
         with e:  # close the error's response (no unclosed socket)
@@ -436,7 +429,7 @@ def test_what_if_matches_cli(page, dash_registry, tmp_path) -> None:  # type: ig
                    name="what-if.csv")
     page.select("act-wi-level", "EPCI")
     _click(page, "#act-wi-run")
-    shown = _wait_rows(page, "act-wi-table", lambda r: len(r) > 0, timeout=90)
+    shown = _wait_rows(page, "act-wi-table", lambda r: len(r) > 0, timeout=2 * WAIT_S)
     changed = ref.loc[ref["change"].fillna(0).abs().gt(1e-12)
                       | (ref["before"].isna() != ref["after"].isna())].reset_index(drop=True)
     _check_what_if(shown, changed, ref)
@@ -461,10 +454,8 @@ def test_what_if_matches_cli(page, dash_registry, tmp_path) -> None:  # type: ig
 
 
 def _wait_text_gone(page, css: str, text: str) -> None:  # type: ignore[no-untyped-def]
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    WebDriverWait(page.driver, 30, poll_frequency=0.1).until(
-        lambda d: text not in page.text(css))
+    wait_for(page.driver, lambda _: text not in page.text(css),
+             f"{css!r} without {text!r}", seen=lambda: page.text(css)[:300])
 
 
 def _check_what_if(shown: list[dict[str, str]], expected: pd.DataFrame,

@@ -20,13 +20,13 @@ import networkx as nx
 import pandas as pd
 import pytest
 
-from tests.conftest import DASH_ACTOR_NAME, DASH_PASSWORD, DASH_USER, DASH_YEAR
+from tests.conftest import DASH_ACTOR_NAME, DASH_PASSWORD, DASH_USER, DASH_YEAR, WAIT_S, wait_for
 
 
 def _get(url: str, cookie: str | None = None) -> tuple[int, str, dict[str, str]]:
     req = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
     try:
-        with urllib.request.urlopen(req, timeout=120) as r:
+        with urllib.request.urlopen(req, timeout=max(120, WAIT_S)) as r:
             return r.status, r.read().decode(), dict(r.headers)
     except urllib.error.HTTPError as e:
         return e.code, e.read().decode(), dict(e.headers)
@@ -150,23 +150,19 @@ def _frame_src(page) -> str:  # type: ignore[no-untyped-def]
 
 
 def _wait_src(page, *parts: str) -> str:  # type: ignore[no-untyped-def]
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    WebDriverWait(page.driver, 60, 0.1).until(
-        lambda d: all(p in _frame_src(page) for p in parts))
+    wait_for(page.driver, lambda _: all(p in _frame_src(page) for p in parts),
+             f"the map frame's address to hold {parts}", seen=lambda: _frame_src(page))
     return _frame_src(page)
 
 
 def _in_frame(page, script: str, ready: str):  # type: ignore[no-untyped-def]
     """Run ``script`` inside the map frame once ``ready`` (a JS expression) holds."""
-    from selenium.webdriver.support.ui import WebDriverWait
-
     driver = page.driver
     driver.switch_to.frame(driver.find_element("id", "map-frame"))
     try:
-        WebDriverWait(driver, 60, 0.1).until(
-            lambda d: d.execute_script(f"return document.readyState === 'complete' && "
-                                       f"({ready})"))
+        wait_for(driver, lambda d: d.execute_script(
+            f"return document.readyState === 'complete' && ({ready})"),
+            f"the map frame loaded and {ready}")
         return driver.execute_script(script)
     finally:
         driver.switch_to.default_content()
@@ -195,6 +191,7 @@ def test_map_page_controls(page, dash_registry) -> None:  # type: ignore[no-unty
     assert "Données synthétiques" in title
     # the public kind list: no firm map offered
     page.driver.find_element(By.ID, "map-kind").click()
+    page.wait(".dash-options-list-option")  # the list is open
     options = page.text(".dash-options-list-option")
     page.driver.find_element(By.CSS_SELECTOR, ".dash-dropdown-search").send_keys(Keys.ESCAPE)
     assert "Acteurs" in options and "PME" not in options and "combinée" not in options
@@ -277,21 +274,18 @@ def _cy(page, expr: str):  # type: ignore[no-untyped-def]
 
 
 def _wait_graph(page, n_nodes: int, n_edges: int | None = None) -> None:  # type: ignore[no-untyped-def]
-    from selenium.webdriver.support.ui import WebDriverWait
+    def shown(d):  # type: ignore[no-untyped-def]
+        return d.execute_script("var e = document.getElementById('network-graph');"
+                                "if (!e || !e._cyreg) return null;"
+                                "return [e._cyreg.cy.nodes().length, "
+                                "e._cyreg.cy.edges('.tie').length];")
 
     def ok(d):  # type: ignore[no-untyped-def]
-        got = d.execute_script("var e = document.getElementById('network-graph');"
-                               "if (!e || !e._cyreg) return null;"
-                               "return [e._cyreg.cy.nodes().length, "
-                               "e._cyreg.cy.edges('.tie').length];")
+        got = shown(d)
         return got is not None and got[0] == n_nodes and (n_edges is None or got[1] == n_edges)
 
-    try:
-        WebDriverWait(page.driver, 30, 0.1).until(ok)
-    except Exception as exc:
-        got = _cy(page, "[cy.nodes().length, cy.edges('.tie').length]")
-        raise AssertionError(f"graph shows {got}, expected {n_nodes} nodes, "
-                             f"{n_edges} edges") from exc
+    wait_for(page.driver, ok, f"the graph to show {n_nodes} nodes and {n_edges} edges",
+             seen=lambda: shown(page.driver))
 
 
 def _figure(page, fid: str) -> int:  # type: ignore[no-untyped-def]
@@ -368,16 +362,14 @@ def test_network_page(page, dash_registry, reference) -> None:  # type: ignore[n
     page.wait("#network-legend", text="Composante principale")
     first = _cy(page, "cy.nodes()[0].position()")
     page.driver.find_element(By.CSS_SELECTOR, "#network-layout input[value=force]").click()
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    WebDriverWait(page.driver, 20, 0.1).until(
-        lambda d: _cy(page, "cy.nodes()[0].position()") != first)
+    wait_for(page.driver, lambda _: _cy(page, "cy.nodes()[0].position()") != first,
+             "the force layout to move the nodes")
     page.select("network-top", "5")
-    WebDriverWait(page.driver, 20, 0.1).until(
-        lambda d: _cy(page, "cy.edges('.recommended').length") <= 5)
+    wait_for(page.driver, lambda _: _cy(page, "cy.edges('.recommended').length") <= 5,
+             "at most 5 recommended ties drawn")
     page.driver.find_element(By.CSS_SELECTOR, "#network-recommended input").click()
-    WebDriverWait(page.driver, 20, 0.1).until(
-        lambda d: _cy(page, "cy.edges('.recommended').length") == 0)
+    wait_for(page.driver, lambda _: _cy(page, "cy.edges('.recommended').length") == 0,
+             "no recommended tie drawn")
 
     # territory filter: the actors of the département and their direct partners
     dep = actors["departement"].astype(str).value_counts().index[0]

@@ -4,7 +4,6 @@ statistical secret in the public view, the CSV download, English labels."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +11,7 @@ import pandas as pd
 import pytest
 
 from ecosystem.cli import main
-from tests.conftest import DASH_YEAR
+from tests.conftest import DASH_YEAR, wait_download, wait_for
 
 CMP_YEAR = DASH_YEAR - 1
 
@@ -83,18 +82,6 @@ def small_epci(dash_registry):  # type: ignore[no-untyped-def]
     return code, name, int(small.iloc[0])
 
 
-def _wait(page, css: str, text: str | None = None):  # type: ignore[no-untyped-def]
-    """``page.wait`` retried when Dash replaces the element while it is read."""
-    from selenium.common.exceptions import StaleElementReferenceException
-
-    for _ in range(20):
-        try:
-            return page.wait(css, text=text)
-        except StaleElementReferenceException:
-            time.sleep(0.1)
-    return page.wait(css, text=text)
-
-
 def _table_rows(page) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
     return page.driver.execute_script(
         "return Array.from(document.querySelectorAll('#tr-table tbody tr')).map(tr => "
@@ -110,8 +97,24 @@ def _plot_data(page, graph_id: str) -> list[dict]:  # type: ignore[no-untyped-de
         "locations: t.locations, text: t.text})) : null;")
 
 
+def _wait_plot(page, graph_id: str, unlike: list[dict] | None = None) -> list[dict]:  # type: ignore[no-untyped-def]
+    """The traces of the plotly graph ``graph_id`` once drawn (and other than ``unlike``)."""
+    def drawn(_):  # type: ignore[no-untyped-def]
+        data = _plot_data(page, graph_id)
+        return data if data and data != unlike and not page.busy() else None
+
+    return wait_for(page.driver, drawn, f"the graph #{graph_id} drawn"  # type: ignore[no-any-return]
+                    + (" with new data" if unlike is not None else ""))
+
+
 def _kf(page, name: str) -> str:  # type: ignore[no-untyped-def]
     return page.text(f"#ov-kf-{name} .kf-value")
+
+
+def _wait_kf(page, name: str, value: str) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the key figure ``name`` reads exactly ``value`` and no callback runs."""
+    wait_for(page.driver, lambda _: _kf(page, name) == value and not page.busy(),
+             f"the key figure {name} to read {value!r}", seen=lambda: _kf(page, name))
 
 
 def test_overview(page, cli, small_epci) -> None:  # type: ignore[no-untyped-def]
@@ -119,7 +122,7 @@ def test_overview(page, cli, small_epci) -> None:  # type: ignore[no-untyped-def
 
     dep, reg = cli["departement_public"], cli["region_public"]  # the public view
     page.open("/")
-    _wait(page, "#ov-sentence", text="rang")
+    page.wait("#ov-sentence", text="rang")
     # default: the département with the most firms
     top = dep.loc[dep["n_firms"].idxmax()]
     assert f"({top['code']})" in page.text("#ov-territory")
@@ -155,7 +158,7 @@ def test_overview(page, cli, small_epci) -> None:  # type: ignore[no-untyped-def
         if x:
             assert ("ov-good" if x * direction > 0 else "ov-bad") in cls, (name, x, cls)
     # radar: the territory's five dimension scores
-    traces = _plot_data(page, "ov-radar")
+    traces = _wait_plot(page, "ov-radar")
     own = next(t for t in traces if t["name"] == top["name"])
     dims = ["imi_density", "imi_diversity", "imi_dynamism", "imi_governance",
             "imi_accessibility"]
@@ -166,29 +169,29 @@ def test_overview(page, cli, small_epci) -> None:  # type: ignore[no-untyped-def
 
     # comparison year
     page.select("ov-compare", str(DASH_YEAR - 2))
-    _wait(page, "#ov-kf-imi .kf-change", text=f"depuis {DASH_YEAR - 2}")
+    page.wait("#ov-kf-imi .kf-change", text=f"depuis {DASH_YEAR - 2}")
     # year: 2024 against 2023 shows the CLI's 2024 values (its *_compare columns)
     page.select("ov-year", str(CMP_YEAR))
-    _wait(page, "#ov-kf-n_firms", text=fr(top["n_firms_compare"], 0))
+    _wait_kf(page, "n_firms", fr(top["n_firms_compare"], 0))
     assert _kf(page, "imi") == fr(top["imi_compare"], 1)
     page.select("ov-year", str(DASH_YEAR))
     page.select("ov-compare", str(CMP_YEAR))
     # territory
     other = dep.sort_values("n_firms").iloc[-2]
     page.select("ov-territory", f"({other['code']})")
-    _wait(page, "#ov-kf-n_firms", text=fr(other["n_firms"], 0))
+    _wait_kf(page, "n_firms", fr(other["n_firms"], 0))
     assert _kf(page, "imi_rank") == f"{int(other['imi_rank'])} / {ranked}"
     assert page.text("#ov-v-iso_density") == fr(other["iso_density"], 1)
     # level: EPCI, then one of 1-2 firms: its firm-based figures are secret
     epci = cli["epci"]
     page.select("ov-level", "EPCI")
     big = epci.loc[epci["n_firms"].idxmax()]
-    _wait(page, "#ov-territory", text=f"({big['code']})")
-    _wait(page, "#ov-kf-n_firms", text=fr(big["n_firms"], 0))
+    page.wait("#ov-territory", text=f"({big['code']})")
+    _wait_kf(page, "n_firms", fr(big["n_firms"], 0))
     code, name, n = small_epci
     assert int(epci.loc[epci["code"] == code, "n_firms"].iloc[0]) == n  # same count as CLI
     page.select("ov-territory", f"({code})")
-    _wait(page, "#ov-sentence", text="moins de 3 entreprises")
+    page.wait("#ov-sentence", text="moins de 3 entreprises")
     assert _kf(page, "n_firms") == "s" and _kf(page, "imi") == "s"
     assert page.text("#ov-v-iso_density") == "s"
     row = epci[epci["code"] == code].iloc[0]
@@ -201,12 +204,12 @@ def test_overview(page, cli, small_epci) -> None:  # type: ignore[no-untyped-def
 
     # English
     page.driver.find_element(By.ID, "lang-toggle").click()
-    _wait(page, "#page-overview h1", text="Overview")
-    _wait(page, "#ov-kf-n_firms .kf-label", text="Active SMEs")
+    page.wait("#page-overview h1", text="Overview")
+    page.wait("#ov-kf-n_firms .kf-label", text="Active SMEs")
     assert "Density" in page.text("#ov-card-density h3")
     assert f"of {ranked} départements" in page.text("#ov-sentence")
     page.driver.find_element(By.ID, "lang-toggle").click()
-    _wait(page, "#page-overview h1", text="Vue d'ensemble")
+    page.wait("#page-overview h1", text="Vue d'ensemble")
     page.no_xss()
 
 
@@ -214,13 +217,13 @@ def test_overview_staff_sees_unsuppressed(page, cli, small_epci) -> None:  # typ
     code, _, n = small_epci
     page.sign_in()
     page.open("/")
-    _wait(page, "#ov-sentence", text="rang")
+    page.wait("#ov-sentence", text="rang")
     page.select("ov-level", "EPCI")
     epci = cli["epci"]
     big = epci.loc[epci["n_firms"].idxmax()]
-    _wait(page, "#ov-kf-n_firms", text=fr(big["n_firms"], 0))
+    _wait_kf(page, "n_firms", fr(big["n_firms"], 0))
     page.select("ov-territory", f"({code})")
-    _wait(page, "#ov-kf-n_firms", text=str(n))
+    _wait_kf(page, "n_firms", str(n))
     row = epci[epci["code"] == code].iloc[0]
     assert page.text("#ov-v-iso_density") == fr(row["iso_density"], 1)
     assert "Vue personnel" in page.text("#ov-notes")
@@ -231,13 +234,7 @@ def _download(page, tmp: Path) -> Path:  # type: ignore[no-untyped-def]
 
     before = set(tmp.glob("*.csv"))
     page.driver.find_element(By.ID, "tr-download-btn").click()
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        new = [p for p in tmp.glob("*.csv") if p not in before]
-        if new and not list(tmp.glob("*.crdownload")):
-            return new[0]
-        time.sleep(0.1)
-    raise AssertionError("no download")
+    return wait_download(tmp, ".csv", before)
 
 
 def _band(row: pd.Series) -> str:
@@ -251,7 +248,7 @@ def test_territories(page, cli, small_epci, tmp_path) -> None:  # type: ignore[n
                                 {"behavior": "allow", "downloadPath": str(tmp_path)})
     dep = cli["departement_public"].set_index("code")  # the public view
     page.open("/territoires")
-    _wait(page, "#tr-count", text=f"{len(dep)} départements")
+    page.wait("#tr-count", text=f"{len(dep)} départements")
     rows = {r["code"]: r for r in _table_rows(page)}
     assert set(rows) == set(dep.index)
     for code, r in rows.items():
@@ -265,13 +262,13 @@ def test_territories(page, cli, small_epci, tmp_path) -> None:  # type: ignore[n
         assert r["imi_band"] == _band(x)
         assert r["imi_change"] == signed(x["imi_change"], 1)
     # the map of the composite index, then of the unserved share
-    z = {loc: v for t in _plot_data(page, "tr-map") for loc, v in zip(t["locations"], t["z"],
-                                                                      strict=True)}
+    imi_map = _wait_plot(page, "tr-map")
+    z = {loc: v for t in imi_map for loc, v in zip(t["locations"], t["z"], strict=True)}
     assert z == pytest.approx(dep["imi"].to_dict())
     page.select("tr-indicator", "Part de PME non accompagnées")
-    _wait(page, "#tr-map-title", text="Part de PME non accompagnées")
-    z = {loc: v for t in _plot_data(page, "tr-map") for loc, v in zip(t["locations"], t["z"],
-                                                                      strict=True)}
+    page.wait("#tr-map-title", text="Part de PME non accompagnées")
+    z = {loc: v for t in _wait_plot(page, "tr-map", unlike=imi_map)
+         for loc, v in zip(t["locations"], t["z"], strict=True)}
     shares = 100 * dep["unserved_share"]
     shown = shares[np.isfinite(shares)]  # « s » territories are drawn grey, without a value
     assert {k: v for k, v in z.items() if k in shown.index} == pytest.approx(shown.to_dict())
@@ -283,34 +280,42 @@ def test_territories(page, cli, small_epci, tmp_path) -> None:  # type: ignore[n
     page.driver.find_element(
         By.CSS_SELECTOR, "#tr-table th[data-dash-column=imi] .column-header--sort").click()
     expected = dep.sort_values("imi").index.tolist()
-    deadline = time.monotonic() + 20
-    while [r["code"] for r in _table_rows(page)] != expected and time.monotonic() < deadline:
-        time.sleep(0.1)
+    wait_for(page.driver, lambda _: [r["code"] for r in _table_rows(page)] == expected
+             and not page.busy(), "the territories sorted by the composite index",
+             seen=lambda: [r["code"] for r in _table_rows(page)])
     assert [r["code"] for r in _table_rows(page)] == expected
     # download: in public, the file is byte for byte the CLI's public table
     got = _download(page, tmp_path)
     assert got.read_bytes() == (cli["dir"] / "departement_public.csv").read_bytes()
     # the comparison year
     page.select("tr-compare", str(DASH_YEAR - 2))
-    _wait(page, "#tr-count", text=f"comparée à {DASH_YEAR - 2}")
+    page.wait("#tr-count", text=f"comparée à {DASH_YEAR - 2}")
     # year: 2024 shows the CLI's 2024 values
     page.select("tr-year", str(CMP_YEAR))
-    _wait(page, "#tr-count", text=f"année {CMP_YEAR}")
+    page.wait("#tr-count", text=f"année {CMP_YEAR}")
     rows = {r["code"]: r for r in _table_rows(page)}
     for code, r in rows.items():
         assert r["n_firms"] == fr(dep.loc[code, "n_firms_compare"], 0)
         assert r["imi"] == fr(dep.loc[code, "imi_compare"], 1)
     page.select("tr-year", str(DASH_YEAR))
     page.select("tr-compare", str(CMP_YEAR))
-    _wait(page, "#tr-count", text=f"comparée à {CMP_YEAR}")
+    page.wait("#tr-count", text=f"comparée à {CMP_YEAR}")
 
     # EPCI: the EPCI of 1-2 firms prints « s » for its firm-based cells (sorted last)
     epci = cli["epci"].set_index("code")
     code, _, _ = small_epci
     page.select("tr-level", "EPCI")
-    _wait(page, "#tr-count", text=f"{len(epci)} EPCI")
+    page.wait("#tr-count", text=f"{len(epci)} EPCI")
     page.driver.find_element(
         By.CSS_SELECTOR, "#tr-table th[data-dash-column=n_firms] .column-header--sort").click()
+
+    def by_firms(_):  # type: ignore[no-untyped-def]
+        counts = [int(r["n_firms"].replace("\u202f", "")) for r in _table_rows(page)
+                  if r["n_firms"] != "s"]
+        return counts == sorted(counts) and not page.busy()
+
+    wait_for(page.driver, by_firms, "the EPCI sorted by number of firms",
+             seen=lambda: [r["n_firms"] for r in _table_rows(page)])
     found = None
     for _ in range(len(epci) // 20 + 2):  # page through the table
         rows = _table_rows(page)
@@ -320,9 +325,9 @@ def test_territories(page, cli, small_epci, tmp_path) -> None:  # type: ignore[n
             break
         first = rows[0]["code"]
         buttons[0].click()
-        deadline = time.monotonic() + 20
-        while _table_rows(page)[0]["code"] == first and time.monotonic() < deadline:
-            time.sleep(0.1)
+        wait_for(page.driver, lambda _, first=first: (r := _table_rows(page))
+                 and r[0]["code"] != first and not page.busy(),
+                 f"the next page of the EPCI table (after {first})")
     assert found is not None, "the small EPCI is in the table"
     assert found["n_firms"] == "s" and found["iso_density"] == "s" and found["imi"] == "s"
     assert found["n_actors"] == fr(epci.loc[code, "n_actors"], 0)
@@ -346,9 +351,9 @@ def test_territories(page, cli, small_epci, tmp_path) -> None:  # type: ignore[n
 
     # English
     page.driver.find_element(By.ID, "lang-toggle").click()
-    _wait(page, "#page-territories h1", text="Territories")
-    _wait(page, "#tr-table th[data-dash-column=n_firms]", text="Active SMEs")
+    page.wait("#page-territories h1", text="Territories")
+    page.wait("#tr-table th[data-dash-column=n_firms]", text="Active SMEs")
     assert "Map:" in page.text("#tr-map-title")
     page.driver.find_element(By.ID, "lang-toggle").click()
-    _wait(page, "#page-territories h1", text="Territoires")
+    page.wait("#page-territories h1", text="Territoires")
     page.no_xss()

@@ -10,11 +10,12 @@ import urllib.request
 import pytest
 
 from ecosystem.cli import main
+from tests.conftest import WAIT_S
 
 
 def _get(url: str) -> tuple[int, bytes, str]:
     try:
-        with urllib.request.urlopen(url, timeout=120) as r:
+        with urllib.request.urlopen(url, timeout=max(120, WAIT_S)) as r:
             return r.status, r.read(), r.headers.get("Content-Type", "")
     except urllib.error.HTTPError as e:
         with e:
@@ -29,7 +30,7 @@ def test_generate_and_download(page, dash_registry, tmp_path) -> None:  # type: 
     page.select("report-territory", "Hérault (34)")
     page.select("report-compare-year", "2024")
     page.driver.find_element(By.ID, "report-generate").click()
-    page.wait("#report-ready", timeout=240)
+    page.wait("#report-ready", timeout=4 * WAIT_S)  # a whole report, PDF included
     assert "Hérault" in page.text("#report-ready")
     links = {a.get_attribute("id"): a.get_attribute("href")
              for a in page.driver.find_elements(By.CSS_SELECTOR, "#report-ready a")}

@@ -13,7 +13,7 @@ import pytest
 from dashboard.app import pages
 from dashboard.auth import STAFF_OUTPUTS, check_password, hash_password, load_users
 from ecosystem._errors import InputFormatError
-from tests.conftest import DASH_PASSWORD, DASH_USER
+from tests.conftest import DASH_PASSWORD, DASH_USER, WAIT_S, wait_http_ok
 
 
 def _post(url: str, payload: dict, cookie: str | None = None) -> tuple[int, str]:
@@ -21,7 +21,7 @@ def _post(url: str, payload: dict, cookie: str | None = None) -> tuple[int, str]
                                  headers={"Content-Type": "application/json",
                                           **({"Cookie": cookie} if cookie else {})})
     try:
-        with urllib.request.urlopen(req, timeout=60) as r:
+        with urllib.request.urlopen(req, timeout=WAIT_S) as r:
             return r.status, r.read().decode()
     except urllib.error.HTTPError as e:
         with e:
@@ -167,20 +167,11 @@ def test_serve_command(dash_registry, tmp_path) -> None:  # type: ignore[no-unty
         assert proc.stdout is not None
         line = proc.stdout.readline()
         assert line.startswith("Dashboard on http://127.0.0.1:"), line
-        for _ in range(100):
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as r:
-                    assert r.status == 200 and b"_dash-renderer" in r.read()
-                break
-            except urllib.error.URLError:
-                import time
-
-                time.sleep(0.1)
-        else:
-            raise AssertionError("the server did not answer")
+        body = wait_http_ok(f"http://127.0.0.1:{port}/")
+        assert b"_dash-renderer" in body
     finally:
         proc.terminate()
-        proc.wait(timeout=30)
+        proc.wait(timeout=WAIT_S)
         proc.stdout.close()
     missing = subprocess.run([exe, "serve", "--registry", str(tmp_path / "none.gpkg")],
                              capture_output=True, text=True)

@@ -10,7 +10,6 @@ import json
 import re
 import shutil
 import sqlite3
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -21,7 +20,17 @@ import pytest
 
 from ecosystem.cli import main
 from ecosystem.registry import Registry, file_sha256
-from tests.conftest import DASH_FIRM_NAME, DASH_PASSWORD, DASH_USER, DASH_YEAR, Page, make_siret
+from tests.conftest import (
+    DASH_FIRM_NAME,
+    DASH_PASSWORD,
+    DASH_USER,
+    DASH_YEAR,
+    WAIT_S,
+    Page,
+    make_siret,
+    wait_download,
+    wait_for,
+)
 
 FRONT = ["cci", "team_france_export", "cce", "bpifrance", "club_export"]
 
@@ -35,7 +44,7 @@ def _post(url: str, payload: dict | bytes, cookie: str | None = None) -> tuple[i
                                  headers={"Content-Type": "application/json",
                                           **({"Cookie": cookie} if cookie else {})})
     try:
-        with urllib.request.urlopen(req, timeout=120) as r:
+        with urllib.request.urlopen(req, timeout=max(120, WAIT_S)) as r:
             return r.status, r.read().decode()
     except urllib.error.HTTPError as e:
         return e.code, e.read().decode(errors="replace")
@@ -141,6 +150,16 @@ def _check_rows(page: Page, cli: pd.DataFrame, n: int = 10) -> None:
         assert shown["nearest"] == ref["nearest_actor_name"]
 
 
+def _wait_ranks(page: Page, ranks: list[int]) -> None:
+    """Wait until the table's first rows have the ranks ``ranks`` and no callback runs."""
+    def shown(_):  # type: ignore[no-untyped-def]
+        got = [r.get("rank") for r in _rows(page)][:len(ranks)]
+        return got == [str(r) for r in ranks] and not page.busy()
+
+    wait_for(page.driver, shown, f"the unserved table's first ranks {ranks}",
+             seen=lambda: [r.get("rank") for r in _rows(page)][:len(ranks)])
+
+
 def _set_distance(page: Page, km: int) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
@@ -159,14 +178,7 @@ def _download(page: Page, folder: Path, button_id: str, suffix: str) -> Path:
     page.driver.execute_cdp_cmd("Page.setDownloadBehavior",
                                 {"behavior": "allow", "downloadPath": str(folder)})
     page.driver.find_element(By.ID, button_id).click()
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        done = [f for f in folder.iterdir() if f.suffix == suffix]
-        if done and not any(f.suffix == ".crdownload" for f in folder.iterdir()):
-            time.sleep(0.2)  # let Chromium close the file
-            return done[0]
-        time.sleep(0.1)
-    raise AssertionError(f"no {suffix} downloaded in {folder}: {list(folder.iterdir())}")
+    return wait_download(folder, suffix)
 
 
 @pytest.fixture(scope="module")
@@ -234,7 +246,7 @@ def test_unserved_page_matches_cli(page, dash_server, cli_registry, tmp_path) ->
         By.CSS_SELECTOR, "th[data-dash-column='nearest_km'] .column-header--sort").click()
     page.wait("#unserved-table tbody tr")
     nearest = sorted(cli.itertuples(), key=lambda r: (r.nearest_km, r.rank))[0]
-    page.wait("#unserved-table td[data-dash-column='rank']", text=str(nearest.rank))
+    _wait_ranks(page, [nearest.rank])
     assert _rows(page)[0]["siret"] == nearest.siret
     kms = [_num(r["nearest_km"]) for r in _rows(page)]
     assert kms == sorted(kms)
@@ -242,9 +254,9 @@ def test_unserved_page_matches_cli(page, dash_server, cli_registry, tmp_path) ->
         By.CSS_SELECTOR, "th[data-dash-column='nearest_km'] .column-header--sort").click()
     page.driver.find_element(
         By.CSS_SELECTOR, "th[data-dash-column='nearest_km'] .column-header--sort").click()
-    page.wait("#unserved-table td[data-dash-column='rank']", text="1")
+    _wait_ranks(page, list(range(1, 26)))  # unsorted again
     page.driver.find_element(By.CSS_SELECTOR, "button.next-page").click()
-    page.wait("#unserved-table td[data-dash-column='rank']", text="26")
+    _wait_ranks(page, [26])
     assert [int(r["rank"]) for r in _rows(page)] == list(range(26, 51))
 
     # distance d
@@ -372,6 +384,7 @@ def test_data_page_public(page, dash_server, dash_registry, tmp_path) -> None:  
     assert not page.driver.find_elements(By.CSS_SELECTOR, "input[type=file]")
     # the firms are not offered to the public
     page.driver.find_element(By.ID, "data-export-layer").click()
+    page.wait(".dash-options-list-option")  # the list is open
     options = page.text(".dash-options-list-option")
     assert "Acteurs" in options and "Liens" in options and "PME" not in options
     page.driver.find_element(By.ID, "data-export-layer").click()

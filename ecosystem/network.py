@@ -43,6 +43,7 @@ __all__ = [
     "NetworkData",
     "actor_graph",
     "adjacency_matrix",
+    "central_actors",
     "efficiency_from_distances",
     "inverse_distance_sum",
     "shortest_path_lengths",
@@ -54,6 +55,7 @@ __all__ = [
     "local_components",
     "firm_ties",
     "global_efficiency",
+    "territory_data",
     "territory_metrics",
     "to_igraph",
     "write_graphml",
@@ -875,3 +877,61 @@ def analyse(
         for level in levels
     ]
     return Analysis(graph, metrics, coords, table, pd.concat(frames, ignore_index=True), ties)
+
+
+def central_actors(table: pd.DataFrame, level: str, code: str,
+                   top: int | None = None) -> pd.DataFrame:
+    """The most central actors of a territory, from :func:`actor_table`.
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`actor_table` (or :attr:`Analysis.actor_table`) of the year.
+    level : str
+        Territory level (``commune``, ``epci``, ``departement``, ``region``).
+    code : str
+        Territory code.
+    top : int, optional
+        How many to keep (default: all the territory's actors).
+
+    Returns
+    -------
+    DataFrame
+        The rows of ``table`` of the territory's actors, by decreasing betweenness (in
+        the whole graph of the year), then decreasing degree, then ``id``.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"id": ["a", "b", "c", "d"], "departement": ["34", "34", "34", "30"],
+    ...                   "betweenness": [0.1, 0.5, 0.1, 0.9], "degree": [2, 1, 3, 4]})
+    >>> central_actors(t, "departement", "34", top=2)["id"].tolist()
+    ['b', 'c']
+    """
+    mine = table.loc[table[level].astype(str).eq(str(code))].sort_values(
+        ["betweenness", "degree", "id"], ascending=[False, False, True])
+    return mine if top is None else mine.head(top)
+
+
+def territory_data(data: NetworkData, level: str, code: str) -> NetworkData:
+    """The layers of one territory, for the planning of :mod:`ecosystem.planning`.
+
+    Every actor and tie stays (a firm may be served or tied from outside the territory);
+    the firms are those of the territory and the territories its communes only (the
+    candidate relay sites).
+
+    Parameters
+    ----------
+    data : NetworkData
+        Layers of the year.
+    level : {"commune", "epci", "departement", "region"}
+    code : str
+        Territory code.
+    """
+    if level not in TERRITORY_LEVELS:
+        raise ValueError(f"unknown level {level!r}; expected one of {list(TERRITORY_LEVELS)}")
+    terr = data.territories
+    communes = terr.loc[terr["level"].eq("commune")]
+    communes = communes.loc[communes["code" if level == "commune" else level].astype(str)
+                            .eq(str(code))]
+    firms = data.firms.loc[data.firms[level].astype(str).eq(str(code))]
+    return NetworkData(data.year, data.actors, data.relations, firms, communes)

@@ -6,6 +6,16 @@ plain Python data: the published tables (after statistical disclosure control, w
 English), the data of the charts and the audit of what was suppressed. Nothing here
 draws or renders: :mod:`report.render` does.
 
+Nothing here computes a figure either: the core does, and this module turns its numbers
+into tables and words. The indicators come from :mod:`ecosystem.indicators`, the
+comparison with the peers (medians, ranks, strongest and weakest dimension, marked
+changes) from :mod:`ecosystem.peers`, the SME breakdowns from
+:mod:`ecosystem.sme_profile`, the unserved firms and the front-line categories without
+any actor from :mod:`ecosystem.unserved`, the actors by category from
+:mod:`ecosystem.actor_profile`, the network figures and the central actors from
+:mod:`ecosystem.network`, the gaps from :mod:`ecosystem.governance` and the
+recommendations from :mod:`ecosystem.planning`.
+
 Disclosure control (PRODUCT.md, INSEE's rules, :mod:`ecosystem.disclosure`):
 
 - every table that counts firms goes through :func:`ecosystem.disclosure.protect_table`
@@ -39,7 +49,7 @@ import numpy as np
 import pandas as pd
 
 from ecosystem import EmptyDataError, catalogue
-from ecosystem.activity import active_firms, is_exporting
+from ecosystem.activity import active_firms
 from ecosystem.disclosure import (
     SECRET,
     TOTAL_LABEL,
@@ -50,6 +60,14 @@ from ecosystem.disclosure import (
 from ecosystem.disclosure import protect_table as _protect_table
 from ecosystem.formatting import MINUS, NNBSP, format_number, format_percent, format_value
 from ecosystem.geography import name_types
+from ecosystem.peers import (
+    dimension_standing,
+    notable_changes,
+    peer_index,
+    peer_median,
+    peer_rank,
+    peer_values,
+)
 from ecosystem.registry import Registry, file_sha256, software_version
 from ecosystem.settings import CATEGORIES, POSTURES, STAGES, get_settings
 
@@ -350,12 +368,6 @@ def _country_names(lang: str) -> dict[str, str]:
     return {c.alpha_2: tr.gettext(c.name) for c in pycountry.countries}
 
 
-def _split(values: pd.Series) -> pd.Series:
-    """``|``-separated codes of each row as lists (empty list when blank)."""
-    return values.astype("str").fillna("").map(
-        lambda s: [p.strip() for p in s.split("|") if p.strip() and p.strip() != "<NA>"])
-
-
 def _check_inputs(registry: Registry, year: int, territory: str, level: str,
                   compare_year: int | None, lang: str) -> tuple[str, pd.DataFrame]:
     if level not in LEVELS:
@@ -484,13 +496,8 @@ def report_content(
     reg_counts = numerator_counts(active_firms(firms, year), "region")
     reg_secret = indicator_secrets(reg_ind, reg_counts)
 
-    # peers: same level, same région
-    terr_level = terr_all.loc[terr_all["level"].eq(level)]
-    region_of_code = dict(zip(terr_level["code"].astype(str),
-                              terr_level["region"].astype(str) if level != "region"
-                              else terr_level["code"].astype(str), strict=True))
-    ind = ind.assign(_region=ind["code"].astype(str).map(region_of_code).fillna(""))
-    peers_idx = ind.index if level == "region" else ind.index[ind["_region"].eq(region)]
+    # peers: same level, same région (ecosystem.peers)
+    peers_idx = peer_index(ind, terr_all, level, region)
     row_i = ind.index[ind["code"].astype(str).eq(code)][0]
     reg_row_i = reg_ind.index[reg_ind["code"].astype(str).eq(region)]
     reg_row_i = reg_row_i[0] if len(reg_row_i) else None
@@ -558,9 +565,8 @@ def report_content(
             if level != "region":
                 line.append(format_value(i.name, value(reg_row_i, i.name, reg_secret, reg_ind),
                                       lang))
-            peer_vals = [value(p, i.name) for p in peers_idx]
-            num = [float(v) for v in peer_vals if not isinstance(v, str) and not _missing(v)]
-            line.append(format_value(i.name, float(np.median(num)) if num else np.nan, lang))
+            num = peer_values(ind, i.name, peers_idx, secret)
+            line.append(format_value(i.name, peer_median(num), lang))
             line.append(_rank_text(cur, num, i.direction, lang))
             rows_v.append(line)
         keep = [k for k, r in enumerate(rows_v) if any(c != "–" for c in r)]
@@ -607,9 +613,8 @@ def report_content(
             for v in (value(idx, f"imi_{d}", sec, tab) for d in catalogue.COMPOSITE_DIMENSIONS)]
     med = []
     for d in catalogue.COMPOSITE_DIMENSIONS:
-        vals = [value(p, f"imi_{d}") for p in peers_idx]
-        num = [float(v) for v in vals if not isinstance(v, str) and not _missing(v)]
-        med.append(float(np.median(num)) if num else None)
+        m = peer_median(peer_values(ind, f"imi_{d}", peers_idx, secret))
+        med.append(None if np.isnan(m) else m)
     radar["series"][peer_median_label] = med
     if compare_year is not None:
         radar["series"][f"{name} {compare_year}"] = [
@@ -663,8 +668,7 @@ def report_content(
     # -- 5. SMEs (before the network: the firms of the territory) -----------------------
     live = active_firms(firms, year)
     mine = live.loc[live[level].astype(str).eq(code)].reset_index(drop=True)
-    smes = _smes(reg, mine, live, year, level, code, terr_all, lang, protect, ind, row_i,
-                 secret)
+    smes = _smes(reg, mine, live, year, level, code, terr_all, lang, protect)
     tables.extend(smes["tables"])
 
     # -- 4. network -------------------------------------------------------------------------
@@ -673,12 +677,12 @@ def report_content(
     net = _network(reg, data, analysis, year, compare_year, level, code, region, lang)
     gaps = governance.governance_gaps(data, level, analysis=analysis)
     gaps = gaps.loc[gaps["territory"].astype(str).eq(code)].reset_index(drop=True)
-    net["gaps"] = _gaps_table(gaps, mine, lang, year)
+    net["gaps"] = _gaps_table(gaps, smes["n_unserved"], lang, year)
     tables.extend([net["figures"], net["central"], net["categories"], net["gaps"]])
 
     # -- 6. recommendations -------------------------------------------------------------
-    recs = _recommendations(reg, data, year, level, code, terr_all, mine, lang, protect, ind,
-                            row_i, secret, ties_top, relay_sites, s.unserved_distance_km)
+    recs = _recommendations(data, level, code, mine, lang, protect, ties_top, relay_sites,
+                            s.unserved_distance_km)
     tables.extend(t for t in (recs["ties"], recs["relays"], recs["groups"]) if t is not None)
 
     # -- 7. annex -------------------------------------------------------------------------
@@ -717,13 +721,12 @@ def _any_secret(*values: Any) -> bool:
     return any(isinstance(v, str) and v == SECRET for v in values)
 
 
-def _rank_text(cur: Any, peers: list[float], direction: int, lang: str) -> str:
-    """Rank of ``cur`` among the peers' values in the favourable direction."""
-    if direction == 0 or isinstance(cur, str) or _missing(cur) or not peers:
-        return SECRET if isinstance(cur, str) else "–"
-    c = float(cur)
-    better = sum(1 for v in peers if (v > c if direction > 0 else v < c))
-    return f"{better + 1}/{len(peers)}"
+def _rank_text(cur: Any, peers: np.ndarray, direction: int, lang: str) -> str:
+    """Rank of ``cur`` among the peers' values (:func:`ecosystem.peers.peer_rank`)."""
+    if _any_secret(cur):
+        return SECRET
+    rank = peer_rank(cur, peers, direction)
+    return "–" if rank is None else f"{rank[0]}/{rank[1]}"
 
 
 def _dim_text(dim: str, lang: str) -> str:
@@ -796,28 +799,22 @@ def _summary(ind: pd.DataFrame, i: Any, secret: pd.DataFrame, secret_prev: pd.Da
                 + (f" (rang {int(r0)})" if not _missing(r0) else "") + ".",
                 f"It was {format_number(ind.at[i, 'imi_compare'], lang, 1)} in {compare_year}"
                 + (f" (rank {int(r0)})" if not _missing(r0) else "") + "."))
-    # strongest and weakest dimensions
-    dims = []
-    for d in catalogue.COMPOSITE_DIMENSIONS:
-        v = ind.at[i, f"imi_{d}"]
-        if not _missing(v) and not bool(secret.at[i, f"imi_{d}"]):
-            peers = ind.loc[peers_idx, f"imi_{d}"].astype(float).dropna()
-            med = float(peers.median()) if len(peers) else float(v)
-            dims.append((float(v) - med, d, float(v), med))
-    if len(dims) >= 2:
-        dims.sort()
-        weak, strong = dims[0], dims[-1]
+    # strongest and weakest dimensions (ecosystem.peers)
+    standing = dimension_standing(ind, i, peers_idx, secret)
+    if len(standing) >= 2:
+        weak, strong = standing.iloc[0], standing.iloc[-1]
         s_score, s_med, w_score, w_med = (format_number(x, lang, 1) for x in (
-            strong[2], strong[3], weak[2], weak[3]))
+            strong["score"], strong["peer_median"], weak["score"], weak["peer_median"]))
+        s_dim, w_dim = str(strong["dimension"]), str(weak["dimension"])
         sentences.append(_t(
             lang,
             f"Par rapport à la médiane des {levels_word} de la région, le point fort est la "
-            f"dimension « {_dim_label(strong[1], lang)} » (score {s_score}, médiane {s_med}) "
-            f"et le point faible la dimension « {_dim_label(weak[1], lang)} » (score "
+            f"dimension « {_dim_label(s_dim, lang)} » (score {s_score}, médiane {s_med}) "
+            f"et le point faible la dimension « {_dim_label(w_dim, lang)} » (score "
             f"{w_score}, médiane {w_med}).",
             f"Against the median of the region's {levels_word}, the strength is the "
-            f"“{_dim_label(strong[1], lang)}” dimension (score {s_score}, median {s_med}) and "
-            f"the weakness the “{_dim_label(weak[1], lang)}” dimension (score {w_score}, "
+            f"“{_dim_label(s_dim, lang)}” dimension (score {s_score}, median {s_med}) and "
+            f"the weakness the “{_dim_label(w_dim, lang)}” dimension (score {w_score}, "
             f"median {w_med})."))
     # context sentence
     nf, ne, na = (ind.at[i, c] for c in ("n_firms", "n_exporters", "n_actors"))
@@ -834,23 +831,9 @@ def _summary(ind: pd.DataFrame, i: Any, secret: pd.DataFrame, secret_prev: pd.Da
     improved: list[str] = []
     worsened: list[str] = []
     if compare_year is not None:
-        moves = []
-        for ind_ in catalogue.INDICATORS:
-            if ind_.direction == 0 or ind_.dimension == "composite" or not ind_.composite:
-                continue
-            n = ind_.name
-            if bool(secret.at[i, n]) or bool(secret_prev.at[i, n]):
-                continue
-            cur, before = ind.at[i, n], ind.at[i, f"{n}_compare"]
-            if _missing(cur) or _missing(before):
-                continue
-            spread = ind.loc[peers_idx, n].astype(float).std(ddof=0)
-            if not spread or _missing(spread):
-                spread = abs(float(before)) or 1.0
-            z = ind_.direction * (float(cur) - float(before)) / float(spread)
-            if abs(z) >= 0.05:
-                moves.append((z, n, before, cur))
-        moves.sort(key=lambda m: (-m[0], m[1]))
+        # (z, indicator, before, current), most improved first (ecosystem.peers)
+        moves = list(notable_changes(ind, i, peers_idx, secret, secret_prev)[
+            ["z", "indicator", "before", "current"]].itertuples(index=False, name=None))
         for z, n, before, cur in moves[:3]:
             if z > 0:
                 improved.append(_move_text(n, before, cur, lang))
@@ -897,22 +880,23 @@ def _join(items: list[str], lang: str) -> str:
 
 
 def _smes(reg: Registry, mine: pd.DataFrame, live: pd.DataFrame, year: int, level: str,
-          code: str, terr_all: pd.DataFrame, lang: str, protect: Any, ind: pd.DataFrame,
-          row_i: Any, secret: pd.DataFrame) -> dict[str, Any]:
-    from ecosystem.proximity import born_global_mask
-    from ecosystem.unserved import unserved_by_territory
+          code: str, terr_all: pd.DataFrame, lang: str, protect: Any) -> dict[str, Any]:
+    from ecosystem import sme_profile
+    from ecosystem.unserved import missing_categories_note, unserved_by_territory
 
     out: dict[str, Any] = {"tables": []}
-    stage = mine["stage"].astype("str").fillna("").replace("<NA>", "")
-    posture = mine["posture"].astype("str").fillna("").replace("<NA>", "")
-    stage_order = [c for c in STAGES if c in set(stage)] + sorted(set(stage) - set(STAGES))
-    posture_order = [c for c in POSTURES if c in set(posture)] + \
-        sorted(set(posture) - set(POSTURES))
-    cross = pd.crosstab(stage, posture).reindex(index=stage_order, columns=posture_order,
-                                                fill_value=0)
+    # the figures (ecosystem.sme_profile, ecosystem.unserved)
+    history = reg.read("firms", columns=["firm_id", "year", "created", "export_share"])
+    unserved, _ = unserved_by_territory(live, reg.actors(), year, level)
+    missing = list(unserved.attrs.get("missing_categories", []))
+    flags = sme_profile.sme_flags(
+        mine, history, year,
+        unserved=unserved.loc[unserved[level].astype(str).eq(code), "firm_id"].astype(str))
+    totals = sme_profile.sme_totals(mine, flags)
+
+    cross = sme_profile.stage_posture_counts(mine)
     cross.index = [_stage_label(c, lang) for c in cross.index]
     cross.columns = [_posture_label(c, lang) for c in cross.columns]
-    cross = cross.astype(np.int64)
     pub = protect(cross, rows=True, cols=True, name_="pme_stade_posture")
     out["stage_posture"] = _make_table(
         "pme_stade_posture", _t(lang, "PME actives par stade d'internationalisation et posture",
@@ -922,25 +906,15 @@ def _smes(reg: Registry, mine: pd.DataFrame, live: pd.DataFrame, year: int, leve
                 "Number of SMEs; “s”: statistical confidentiality."))
 
     # ISO certifications by standard and exporting status
-    iso_lists = _split(mine["iso"]) if "iso" in mine else pd.Series([[]] * len(mine))
-    exporting = is_exporting(mine).to_numpy(dtype=bool)
-    standards: dict[str, list[int]] = {}
-    for lst, exp in zip(iso_lists, exporting, strict=True):
-        for std in dict.fromkeys(lst):
-            standards.setdefault(std, [0, 0])[0 if exp else 1] += 1
-    main = ["9001", "9002", "9003", "14001", "45001"]
-    order = [m for m in main if m in standards] + sorted(set(standards) - set(main))
-    iso = pd.DataFrame([standards[k] for k in order],
-                       index=[f"ISO {k}" for k in order],
-                       columns=[_t(lang, "Exportatrices", "Exporters"),
-                                _t(lang, "Non exportatrices", "Non-exporters")],
-                       dtype=np.int64)
+    iso = sme_profile.iso_counts(mine)
+    iso.index = [f"ISO {k}" for k in iso.index]
+    iso.columns = [_t(lang, "Exportatrices", "Exporters"),
+                   _t(lang, "Non exportatrices", "Non-exporters")]
     if len(iso):
         pub = protect(iso, rows=True, name_="pme_iso")
     else:
         pub = iso.assign(Total=pd.Series(dtype=np.int64))
-    n_cert = int(sum(1 for lst in iso_lists if lst))
-    cert_pub = SECRET if primary_confidential([n_cert])[0] else n_cert
+    cert_pub = _pub(totals["n_certified"])
     out["iso"] = _make_table(
         "pme_iso", _t(lang, "Certifications ISO des PME actives",
                       "ISO certifications of active SMEs"),
@@ -952,33 +926,23 @@ def _smes(reg: Registry, mine: pd.DataFrame, live: pd.DataFrame, year: int, leve
 
     # breakdown by sub-territory
     sub = SUB_LEVEL[level]
-    history = reg.read("firms", columns=["firm_id", "year", "created", "export_share"])
-    born = born_global_mask(mine, history, year).to_numpy(dtype=bool) if len(mine) else \
-        np.zeros(0, dtype=bool)
-    grp = mine["groupement"].astype("str").fillna("").str.strip().replace("<NA>", "").ne("") \
-        .to_numpy(dtype=bool)
-    unserved, _ = unserved_by_territory(live, reg.actors(), year, level)
-    unserved_ids = set(unserved.loc[unserved[level].astype(str).eq(code), "firm_id"].astype(str))
-    is_unserved = mine["firm_id"].astype(str).isin(unserved_ids).to_numpy(dtype=bool)
-    sub_codes = mine[sub].astype("str").fillna("").replace("<NA>", "")
     names = terr_all.loc[terr_all["level"].eq(sub)].drop_duplicates("code")
     names = dict(zip(names["code"].astype(str), names["name"].astype(str), strict=True))
-    frame = pd.DataFrame({
-        "sub": sub_codes.to_numpy(), "firms": 1, "exp": exporting.astype(int),
-        "born": born.astype(int), "grp": grp.astype(int), "uns": is_unserved.astype(int)})
-    by = frame.groupby("sub").sum().sort_index()
+    by = sme_profile.counts_by_territory(mine, sub, flags)[
+        ["n_firms", "n_exporters", "n_born_global", "n_groupement_members", "n_unserved"]]
     by = by.rename(index={"": _t(lang, "(sans code)", "(no code)")})
-    cols = [_t(lang, "PME actives", "Active SMEs"), _t(lang, "Exportatrices", "Exporters"),
-            _t(lang, "Born global", "Born global"),
-            _t(lang, "En groupement à l'export", "In an export group"),
-            _t(lang, "Non desservies", "Unserved")]
-    by.columns = cols
-    by = by.astype(np.int64)
+    by.columns = [_t(lang, "PME actives", "Active SMEs"), _t(lang, "Exportatrices", "Exporters"),
+                  _t(lang, "Born global", "Born global"),
+                  _t(lang, "En groupement à l'export", "In an export group"),
+                  _t(lang, "Non desservies", "Unserved")]
     labels = [f"{names.get(c, c)}" for c in by.index]
     by.index = [f"{lab} ({c})" if c in names else lab for lab, c in zip(labels, by.index,
                                                                           strict=True)]
     pub = protect(by, cols=True, name_="pme_par_territoire")
     sub_word = _level_word(sub, lang)
+    # front-line categories without any actor: the unserved rule used the others
+    missing_note = missing_categories_note(missing, year, lang)
+    missing_note = f" {missing_note[:1].upper()}{missing_note[1:]}." if missing_note else ""
     out["by_sub"] = _make_table(
         "pme_par_territoire", _t(lang, f"PME actives par {sub_word}",
                                  f"Active SMEs by {sub_word}"),
@@ -988,19 +952,15 @@ def _smes(reg: Registry, mine: pd.DataFrame, live: pd.DataFrame, year: int, leve
                       f"à moins de {format_number(get_settings().unserved_distance_km, lang)} km.",
                 f"Born global: at least 20% of sales abroad within 3 years of creation. "
                 f"Unserved: no front-line actor within "
-                f"{format_number(get_settings().unserved_distance_km, lang)} km."))
+                f"{format_number(get_settings().unserved_distance_km, lang)} km.")
+        + missing_note)
 
     # markets
-    markets = _split(mine["markets"]) if "markets" in mine else pd.Series([[]] * len(mine))
-    per_country: dict[str, int] = {}
-    for lst in markets:
-        for c in dict.fromkeys(x.upper() for x in lst):
-            per_country[c] = per_country.get(c, 0) + 1
-    top = sorted(per_country.items(), key=lambda kv: (-kv[1], kv[0]))[:15]
+    per_country = sme_profile.market_counts(mine)
+    top = per_country.head(15)
     cn = _country_names(lang)
-    mk = pd.DataFrame({_t(lang, "PME exportatrices", "Exporting SMEs"):
-                       [v for _, v in top]},
-                      index=[f"{cn.get(c, c)} ({c})" for c, _ in top], dtype=np.int64)
+    mk = pd.DataFrame({_t(lang, "PME exportatrices", "Exporting SMEs"): top.to_numpy()},
+                      index=[f"{cn.get(c, c)} ({c})" for c in top.index], dtype=np.int64)
     pub = protect(mk, name_="pme_marches") if len(mk) else mk
     out["markets"] = _make_table(
         "pme_marches", _t(lang, "Principaux marchés à l'export (15 premiers pays)",
@@ -1011,14 +971,14 @@ def _smes(reg: Registry, mine: pd.DataFrame, live: pd.DataFrame, year: int, leve
                 f"Number of SMEs naming the country among their markets; "
                 f"{len(per_country)} countries named in all."))
     # sentences
-    n = len(mine)
-    groups = mine.loc[grp, "groupement"].astype(str).str.strip()
-    n_groups = int(groups.nunique())
-    born_n = int(born.sum())
+    n = totals["n_firms"]
+    n_groups = totals["n_groupements"]
+    born_n = totals["n_born_global"]
+    grp_n = totals["n_groupement_members"]
     sent = []
     if n >= get_settings().sdc_min_firms:
-        exp_n = int(exporting.sum())
-        pro_n = int((exporting & posture.eq("proactive").to_numpy()).sum())
+        exp_n = totals["n_exporters"]
+        pro_n = totals["n_proactive_exporters"]
         sent.append(_t(
             lang,
             f"{format_number(n, lang)} PME actives en {year}, dont "
@@ -1032,10 +992,10 @@ def _smes(reg: Registry, mine: pd.DataFrame, live: pd.DataFrame, year: int, leve
         sent.append(_t(
             lang,
             f"{format_number(_pub(born_n), lang)} PME sont « born global » et "
-            f"{format_number(_pub(int(grp.sum())), lang)} appartiennent à un groupement à "
+            f"{format_number(_pub(grp_n), lang)} appartiennent à un groupement à "
             f"l'export ({n_groups} groupements représentés).",
             f"{format_number(_pub(born_n), lang)} SMEs are born global and "
-            f"{format_number(_pub(int(grp.sum())), lang)} belong to an export group "
+            f"{format_number(_pub(grp_n), lang)} belong to an export group "
             f"({n_groups} groups represented)."))
     else:
         sent.append(_t(lang, "Moins de 3 PME actives : les chiffres sur les PME sont couverts "
@@ -1044,6 +1004,8 @@ def _smes(reg: Registry, mine: pd.DataFrame, live: pd.DataFrame, year: int, leve
     out["sentences"] = sent
     out["tables"] = [out["stage_posture"], out["iso"], out["by_sub"], out["markets"]]
     out["stage_chart"] = None
+    out["n_unserved"] = totals["n_unserved"]
+    out["missing_categories"] = missing
     return out
 
 
@@ -1059,6 +1021,9 @@ def _pub(n: int) -> Any:
 
 def _network(reg: Registry, data: Any, analysis: Any, year: int, compare_year: int | None,
              level: str, code: str, region: str, lang: str) -> dict[str, Any]:
+    from ecosystem import network
+    from ecosystem.actor_profile import absent_categories, actors_by_category
+
     terr = analysis.territories
     row = terr.loc[terr["level"].eq(level) & terr["code"].astype(str).eq(code)]
     reg_row = terr.loc[terr["level"].eq("region") & terr["code"].astype(str).eq(region)]
@@ -1106,39 +1071,21 @@ def _network(reg: Registry, data: Any, analysis: Any, year: int, compare_year: i
                       "(partenariat, cofinancement, événement commun, orientation).",
                 "Local network: the active ties between two actors of the territory "
                 "(partnership, co-funding, joint event, referral)."))
-    # actors by category
-    live = data.live_actors()
-    here = live.loc[live[level].astype(str).eq(code)]
-    cur = here["category"].astype(str).value_counts()
-    cat_cols = [str(year)]
-    prev = None
-    if compare_year is not None:
-        from ecosystem.activity import active_actors
-
-        old = active_actors(data.actors, compare_year)
-        prev = old.loc[old[level].astype(str).eq(code), "category"].astype(str).value_counts()
-        cat_cols += [str(compare_year)]
-    cats = [c for c in CATEGORIES if c in cur.index or (prev is not None and c in prev.index)]
-    cat_rows = []
-    for c in cats:
-        line = [int(cur.get(c, 0))]
-        if prev is not None:
-            line.append(int(prev.get(c, 0)))
-        cat_rows.append(line)
-    cat_frame = pd.DataFrame(cat_rows, index=[_category_label(c, lang) for c in cats],
-                             columns=cat_cols, dtype=object)
+    # actors by category (ecosystem.actor_profile)
+    cat_years = [year] + ([compare_year] if compare_year is not None else [])
+    by_cat = actors_by_category(data.actors, cat_years, level, code)
+    cat_frame = pd.DataFrame([[int(v) for v in r] for r in by_cat.to_numpy()],
+                             index=[_category_label(str(c), lang) for c in by_cat.index],
+                             columns=[str(y) for y in cat_years], dtype=object)
     if len(cat_frame):
-        cat_frame.loc[TOTAL_LABEL] = [int(cur.sum())] + ([int(prev.sum())] if prev is not None
-                                                         else [])
+        cat_frame.loc[TOTAL_LABEL] = [int(by_cat[y].sum()) for y in cat_years]
     categories = _make_table(
         "acteurs_categories", _t(lang, "Acteurs d'appui actifs par catégorie",
                                  "Active support actors by category"),
         _t(lang, "Catégorie", "Category"), cat_frame, lang, total_rows=1 if len(cat_frame)
         else 0)
     # the most central actors (public institutions, named)
-    table = analysis.actor_table
-    top = table.loc[table[level].astype(str).eq(code)].sort_values(
-        ["betweenness", "degree", "id"], ascending=[False, False, True]).head(8)
+    top = network.central_actors(analysis.actor_table, level, code, top=8)
     top_rows = [[_category_label(str(r.category), lang), format_number(r.degree, lang),
                  format_number(r.betweenness, lang, 3),
                  _t(lang, "oui", "yes") if bool(r.coordinator) else _t(lang, "non", "no")]
@@ -1157,7 +1104,7 @@ def _network(reg: Registry, data: Any, analysis: Any, year: int, compare_year: i
                       "passent par l'acteur.",
                 "Betweenness: share of the shortest paths of the regional network that go "
                 "through the actor."))
-    missing_ref = [c for c in get_settings().unserved_categories if c not in cur.index]
+    missing_ref = absent_categories(data.actors, year, level, code)
     text = []
     if len(row):
         r = row.iloc[0]
@@ -1179,7 +1126,9 @@ def _network(reg: Registry, data: Any, analysis: Any, year: int, compare_year: i
             "sentences": text}
 
 
-def _gaps_table(gaps: pd.DataFrame, mine: pd.DataFrame, lang: str, year: int) -> ReportTable:
+def _gaps_table(gaps: pd.DataFrame, n_unserved: int, lang: str, year: int) -> ReportTable:
+    """The governance gaps of the territory; ``n_unserved``: its unserved SMEs
+    (:func:`ecosystem.unserved.unserved_by_territory`)."""
     from ecosystem.governance import GAP_KINDS
 
     rows, labels = [], []
@@ -1190,7 +1139,7 @@ def _gaps_table(gaps: pd.DataFrame, mine: pd.DataFrame, lang: str, year: int) ->
         sev = _SEVERITY.get(str(g.severity), (str(g.severity),) * 2)[0 if lang == "fr" else 1]
         if kind == "unserved_area":
             share = float(g.value)
-            n_un = int(round(share * len(mine)))
+            n_un = int(n_unserved)
             n_text, share_text = format_number(_pub(n_un), lang), format_percent(share, lang)
             what = _t(lang,
                       f"{n_text} PME actives ({share_text}) "
@@ -1239,22 +1188,23 @@ def _gaps_table(gaps: pd.DataFrame, mine: pd.DataFrame, lang: str, year: int) ->
 # ---------------------------------------------------------------------------
 
 
-def _recommendations(reg: Registry, data: Any, year: int, level: str, code: str,
-                     terr_all: pd.DataFrame, mine: pd.DataFrame, lang: str, protect: Any,
-                     ind: pd.DataFrame, row_i: Any, secret: pd.DataFrame, ties_top: int,
-                     relay_sites: int, distance_km: float) -> dict[str, Any]:
-    from ecosystem import activation
-    from ecosystem.network import NetworkData
-    from ecosystem.potential import naf_section
+def _recommendations(data: Any, level: str, code: str, mine: pd.DataFrame, lang: str,
+                     protect: Any, ties_top: int, relay_sites: int,
+                     distance_km: float) -> dict[str, Any]:
+    from ecosystem.network import territory_data
+    from ecosystem.planning.groups import (
+        GROUP_COLUMNS,
+        export_groups,
+        group_effect,
+        groups_by_sector,
+    )
+    from ecosystem.planning.relays import relay_effect, relay_plan
+    from ecosystem.planning.ties import territory_ties, tie_recommendations
 
     out: dict[str, Any] = {"sentences": []}
     # -- ties -----------------------------------------------------------------------
-    ties = activation.tie_recommendations(data, ties_top)
-    live = data.live_actors().drop_duplicates("id").set_index("id")
-    where = live[level].astype(str) if level in live else pd.Series(dtype=str)
-    touch = ties["source"].astype(str).map(where).eq(code) | \
-        ties["target"].astype(str).map(where).eq(code)
-    mine_ties = ties.loc[touch].head(5)
+    ties = tie_recommendations(data, ties_top)
+    mine_ties = territory_ties(ties, data.live_actors(), level, code).head(5)
     rows, labels = [], []
     for t in mine_ties.itertuples(index=False):
         labels.append(f"{t.source_name} ({_category_label(t.source_category, lang)})")
@@ -1286,19 +1236,15 @@ def _recommendations(reg: Registry, data: Any, year: int, level: str, code: str,
             f"None of the first {len(ties)} ties recommended for the region involves an actor "
             "of the territory."))
     # -- relays -------------------------------------------------------------------------
-    com = terr_all.loc[terr_all["level"].eq("commune")]
-    if level == "epci":
-        com = com.loc[com["epci"].astype(str).eq(code)]
-    else:
-        com = com.loc[com[level].astype(str).eq(code)]
-    local = NetworkData(year, data.actors, data.relations,
-                        data.firms.loc[data.firms[level].astype(str).eq(code)], com)
+    # the territory's firms and communes, every actor and tie (ecosystem.network)
+    local = territory_data(data, level, code)
     relays = None
     n = len(mine)
-    if len(local.firms) and len(com):
-        sites, _covered = activation.relay_plan(local, relay_sites, distance_km)
-        before = int(sites.attrs.get("unserved_firms", 0))
-        cov = int(sites.attrs.get("covered_firms", 0))
+    min_firms = get_settings().sdc_min_firms
+    if len(local.firms) and len(local.territories):
+        sites, _covered = relay_plan(local, relay_sites, distance_km)
+        effect = relay_effect(sites, n)
+        before, cov = int(effect["unserved_before"]), int(effect["covered"])
         if len(sites):
             vals = pd.DataFrame({
                 _t(lang, "PME nouvellement desservies", "SMEs newly served"):
@@ -1318,15 +1264,16 @@ def _recommendations(reg: Registry, data: Any, year: int, level: str, code: str,
                         f"Front-line relays placed at the commune's town hall; an SME is served "
                         f"within {format_number(distance_km, lang)} km (maximal covering problem "
                         "weighted by export potential)."))
-        if n >= 3 and before:
-            after = before - cov
+        if n >= min_firms and before:
+            share_before = format_percent(effect["share_before"], lang)
+            share_after = format_percent(effect["share_after"], lang)
             out["sentences"].append(_t(
                 lang,
                 f"Avec {len(sites)} relais, la part de PME non desservies passerait de "
-                f"{format_percent(before / n, lang)} à {format_percent(after / n, lang)} "
+                f"{share_before} à {share_after} "
                 f"({format_number(_pub(cov), lang)} PME nouvellement desservies).",
                 f"With {len(sites)} relays, the share of unserved SMEs would fall from "
-                f"{format_percent(before / n, lang)} to {format_percent(after / n, lang)} "
+                f"{share_before} to {share_after} "
                 f"({format_number(_pub(cov), lang)} SMEs newly served)."))
         elif not before:
             out["sentences"].append(_t(lang, "Toutes les PME du territoire ont un acteur de "
@@ -1335,24 +1282,18 @@ def _recommendations(reg: Registry, data: Any, year: int, level: str, code: str,
                                        "within reach: no relay to open."))
     out["relays"] = relays
     # -- export groups --------------------------------------------------------------------
-    groups = activation.export_groups(local) if len(local.firms) else pd.DataFrame(
-        columns=list(activation.GROUP_COLUMNS))
+    groups = export_groups(local) if len(local.firms) else pd.DataFrame(
+        columns=list(GROUP_COLUMNS))
     gtable = None
     if len(groups):
-        div = groups["naf"].astype(str).str.replace(r"[^0-9]", "", regex=True).str.slice(0, 2)
-        groups = groups.assign(section=[naf_section(d) or "" for d in div])
-        main = groups.groupby("group_id")["section"].agg(
-            lambda s: s.value_counts().sort_index().idxmax())
-        size = groups.groupby("group_id").size()
-        per = pd.DataFrame({"section": main, "size": size})
-        agg = per.groupby("section").agg(groups=("size", "size"), firms=("size", "sum"))
+        agg = groups_by_sector(groups)
         agg.index = [(_NAF_SECTIONS.get(sct, (sct, sct))[0 if lang == "fr" else 1])
                      for sct in agg.index]
         vals = pd.DataFrame({_t(lang, "Groupements proposés", "Proposed groups"):
-                             agg["groups"].astype(np.int64).to_numpy(),
+                             agg["n_groups"].astype(np.int64).to_numpy(),
                              _t(lang, "PME concernées", "SMEs involved"):
-                             agg["firms"].astype(np.int64).to_numpy()}, index=agg.index)
-        counts = pd.DataFrame({c: agg["firms"].astype(np.int64).to_numpy()
+                             agg["n_firms"].astype(np.int64).to_numpy()}, index=agg.index)
+        counts = pd.DataFrame({c: agg["n_firms"].astype(np.int64).to_numpy()
                                for c in vals.columns}, index=agg.index)
         pub = protect(vals, counts, cols=True, name_="recommandations_groupements")
         gtable = _make_table(
@@ -1365,22 +1306,20 @@ def _recommendations(reg: Registry, data: Any, year: int, level: str, code: str,
                           "nommée.",
                     "Groups of 3 to 5 nearby SMEs, not competing (different NAF classes) and "
                     "of comparable size; no firm is named."))
-        n_new = int(len(groups))
-        cur_members = int(mine["groupement"].astype("str").fillna("").str.strip()
-                          .replace("<NA>", "").ne("").sum())
-        if n >= 3:
+        effect = group_effect(groups, mine)
+        if n >= min_firms:
+            n_groups, n_new = int(effect["n_groups"]), int(effect["n_members"])
+            share_before = format_percent(effect["share_before"], lang)
+            share_after = format_percent(effect["share_after"], lang)
+            score = format_number(effect["mean_score"], lang, 0)
             out["sentences"].append(_t(
                 lang,
-                f"{int(per.shape[0])} groupements à l'export pourraient réunir "
+                f"{n_groups} groupements à l'export pourraient réunir "
                 f"{format_number(n_new, lang)} PME ; la part de PME en groupement passerait de "
-                f"{format_percent(cur_members / n, lang)} à "
-                f"{format_percent((cur_members + n_new) / n, lang)} "
-                f"(score de synergie moyen {format_number(per.shape[0] and groups.groupby('group_id')['group_score'].first().mean(), lang, 0)}/100).",  # noqa: E501
-                f"{int(per.shape[0])} export groups could bring together "
+                f"{share_before} à {share_after} (score de synergie moyen {score}/100).",
+                f"{n_groups} export groups could bring together "
                 f"{format_number(n_new, lang)} SMEs; the share of SMEs in a group would rise from "
-                f"{format_percent(cur_members / n, lang)} to "
-                f"{format_percent((cur_members + n_new) / n, lang)} "
-                f"(mean synergy score {format_number(groups.groupby('group_id')['group_score'].first().mean(), lang, 0)}/100)."))  # noqa: E501
+                f"{share_before} to {share_after} (mean synergy score {score}/100)."))
     else:
         out["sentences"].append(_t(lang, "Aucun groupement à l'export ne peut être proposé avec "
                                          "les PME éligibles du territoire.",

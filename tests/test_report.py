@@ -257,3 +257,58 @@ def test_bad_inputs_exit_2(demo: Registry, tmp_path: Path, capsys) -> None:  # n
     assert main([*base, "--territory", "34", "--compare-year", "2019"]) == 2
     assert "2019" in capsys.readouterr().err
     assert not (tmp_path / "x" / "report.html").exists()
+
+
+# -- front-line categories without any actor -------------------------------------------
+
+MISSING_TAIL = {"fr": "mesure faite avec les autres catégories",
+                "en": "measured with the other categories"}
+
+
+def test_demo_report_names_no_missing_category(report_dir: Path) -> None:
+    html = (report_dir / "report.html").read_text(encoding="utf-8")
+    assert MISSING_TAIL["fr"] not in html
+
+
+@pytest.fixture(scope="module")
+def no_cce_bpifrance(tmp_path_factory: pytest.TempPathFactory) -> Registry:
+    """A demo registry without any CCE nor Bpifrance actor, nor the ties that name them."""
+    path = tmp_path_factory.mktemp("missing") / "demo.gpkg"
+    reg = build_demo(path, seed=5, n_firms=800)
+    actors = reg.read("actors")
+    gone = actors["category"].astype(str).isin(["cce", "bpifrance"])
+    assert gone.any()
+    ids = set(actors.loc[gone, "id"].astype(str))
+    relations = reg.read("relations")
+    named = relations["source"].astype(str).isin(ids) | relations["target"].astype(str).isin(ids)
+    assert named.any()
+    reg.write_layers({"actors": actors.loc[~gone], "relations": relations.loc[~named]})
+    return reg
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_report_says_which_front_line_categories_have_no_actor(
+        no_cce_bpifrance: Registry, lang: str) -> None:
+    from ecosystem.settings import FRONT_LINE_CATEGORIES
+    from ecosystem.unserved import missing_categories_note
+    from report.content import report_content
+
+    actors = pd.DataFrame(no_cce_bpifrance.read("actors"))
+    until = pd.to_numeric(actors["until"])
+    live = actors.loc[(pd.to_numeric(actors["since"]) <= 2025)
+                      & (until.isna() | (until >= 2025))]
+    missing = [c for c in FRONT_LINE_CATEGORIES if c not in set(live["category"].astype(str))]
+    assert missing == ["cce", "bpifrance"]
+    sentence = missing_categories_note(missing, 2025, lang)
+    assert sentence.endswith(MISSING_TAIL[lang])
+    content = report_content(no_cce_bpifrance, 2025, "34", "departement", lang=lang)
+    # beside the definition of an unserved SME, in the report's language
+    note = content["smes"]["by_sub"].note
+    assert sentence[:1].upper() + sentence[1:] + "." in note
+    assert "cce, bpifrance" in note
+    assert MISSING_TAIL["en" if lang == "fr" else "fr"] not in note
+    # said once in the whole report
+    texts = [t.note for t in content["tables"]] + [
+        s for part in ("summary", "network", "smes", "recommendations")
+        for s in content[part]["sentences"]]
+    assert sum(MISSING_TAIL[lang] in t for t in texts) == 1

@@ -27,6 +27,8 @@ __all__ = [
     "group_score",
     "export_groups",
     "groupements",
+    "groups_by_sector",
+    "group_effect",
 ]
 
 # ---------------------------------------------------------------------------
@@ -245,3 +247,84 @@ def groupements(registry: Registry | str | os.PathLike[str], year: int) -> pd.Da
     return export_groups(NetworkData.from_registry(as_registry(registry), year))
 
 
+
+
+def groups_by_sector(groups: pd.DataFrame) -> pd.DataFrame:
+    """Proposed export groups and their members by main sector.
+
+    The main sector of a group is the NAF rév. 2 section (letter) most of its members
+    belong to (a tie goes to the first letter).
+
+    Parameters
+    ----------
+    groups : DataFrame
+        :func:`export_groups` (one row per member: ``group_id``, ``naf``).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by section letter (``""`` for an unknown code), sorted: ``n_groups``
+        and ``n_firms`` (their members), int64.
+
+    Examples
+    --------
+    >>> g = pd.DataFrame({"group_id": ["G1", "G1", "G1", "G2", "G2", "G2"],
+    ...                   "naf": ["25.62A", "28.11Z", "46.11Z", "46.12A", "47.11B", "25.11Z"]})
+    >>> groups_by_sector(g).to_dict("index")
+    {'C': {'n_groups': 1, 'n_firms': 3}, 'G': {'n_groups': 1, 'n_firms': 3}}
+    """
+    if not len(groups):
+        return pd.DataFrame({"n_groups": pd.Series([], dtype=np.int64),
+                             "n_firms": pd.Series([], dtype=np.int64)},
+                            index=pd.Index([], dtype=object, name="section"))
+    _, _, section = _naf_parts(groups["naf"])
+    members = groups.assign(section=section)
+    def main_section(sections: pd.Series) -> Any:
+        return sections.value_counts().sort_index().idxmax()
+
+    main = members.groupby("group_id")["section"].agg(main_section)
+    size = members.groupby("group_id").size()
+    per = pd.DataFrame({"section": main, "size": size})
+    out = per.groupby("section").agg(n_groups=("size", "size"), n_firms=("size", "sum"))
+    return out.astype(np.int64)
+
+
+def group_effect(groups: pd.DataFrame, firms: pd.DataFrame) -> dict[str, float]:
+    """The effect of the proposed export groups on the firms of an area.
+
+    Parameters
+    ----------
+    groups : DataFrame
+        :func:`export_groups` of the area.
+    firms : DataFrame
+        Active firms of the area (``groupement``), whose members today are counted with
+        :func:`ecosystem.sme_profile.in_groupement`.
+
+    Returns
+    -------
+    dict
+        ``n_groups``, ``n_members`` (firms in a proposed group), ``mean_score`` (mean
+        synergy score of the groups, 0-100; NaN without group), ``members_before``
+        (firms in a group today), ``share_before`` and ``share_after`` (share of the
+        firms in a group, today and with the proposed groups; NaN without firm).
+
+    Examples
+    --------
+    >>> g = pd.DataFrame({"group_id": ["G1"] * 3 + ["G2"] * 3, "group_score": [60.0] * 3 +
+    ...                   [40.0] * 3})
+    >>> f = pd.DataFrame({"groupement": ["X", "X", "X"] + [""] * 17})
+    >>> group_effect(g, f)  # doctest: +NORMALIZE_WHITESPACE
+    {'n_groups': 2, 'n_members': 6, 'mean_score': 50.0, 'members_before': 3,
+     'share_before': 0.15, 'share_after': 0.45}
+    """
+    from ..sme_profile import in_groupement
+
+    n = int(len(firms))
+    before = int(in_groupement(firms).sum())
+    new = int(len(groups))
+    score = float(groups.groupby("group_id")["group_score"].first().mean()) if new \
+        else float("nan")
+    return {"n_groups": int(groups["group_id"].nunique()) if new else 0, "n_members": new,
+            "mean_score": score, "members_before": before,
+            "share_before": before / n if n else float("nan"),
+            "share_after": (before + new) / n if n else float("nan")}

@@ -31,6 +31,7 @@ __all__ = [
     "solve_max_covering",
     "relay_plan",
     "plan_relays",
+    "relay_effect",
 ]
 
 # ---------------------------------------------------------------------------
@@ -351,3 +352,37 @@ def plan_relays(
     return relay_plan(data, sites, distance_km)
 
 
+
+
+def relay_effect(sites: pd.DataFrame, n_firms: int) -> dict[str, float]:
+    """The effect of the relays of :func:`relay_plan` on the unserved firms.
+
+    Parameters
+    ----------
+    sites : DataFrame
+        The site table of :func:`relay_plan` (its ``attrs``).
+    n_firms : int
+        Active firms of the area planned (the denominator of the shares).
+
+    Returns
+    -------
+    dict
+        ``unserved_before`` (unserved firms without the relays), ``covered`` (firms the
+        relays serve), ``unserved_after``, ``share_before`` and ``share_after``
+        (unserved shares of the ``n_firms``; NaN without firm).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame()
+    >>> t.attrs.update(unserved_firms=30, covered_firms=12)
+    >>> relay_effect(t, 120)  # doctest: +NORMALIZE_WHITESPACE
+    {'unserved_before': 30, 'covered': 12, 'unserved_after': 18, 'share_before': 0.25,
+     'share_after': 0.15}
+    """
+    before = int(sites.attrs.get("unserved_firms", 0))
+    covered = int(sites.attrs.get("covered_firms", 0))
+    after = before - covered
+    n = int(n_firms)
+    return {"unserved_before": before, "covered": covered, "unserved_after": after,
+            "share_before": before / n if n else float("nan"),
+            "share_after": after / n if n else float("nan")}

@@ -27,6 +27,7 @@ __all__ = [
     "TIE_COLUMNS",
     "tie_recommendations",
     "recommend_ties",
+    "territory_ties",
 ]
 
 # ---------------------------------------------------------------------------
@@ -202,3 +203,38 @@ def recommend_ties(registry: Registry | str | os.PathLike[str], year: int,
     return tie_recommendations(data, top)
 
 
+
+
+def territory_ties(ties: pd.DataFrame, actors: pd.DataFrame, level: str,
+                   code: str) -> pd.DataFrame:
+    """The recommended ties that involve an actor of a territory.
+
+    Parameters
+    ----------
+    ties : DataFrame
+        :func:`tie_recommendations` (``source``, ``target``: actor ids).
+    actors : DataFrame
+        The actors (``id`` and the ``level`` column), e.g.
+        :meth:`NetworkData.live_actors`.
+    level : str
+        Territory level (``commune``, ``epci``, ``departement``, ``region``).
+    code : str
+        Territory code.
+
+    Returns
+    -------
+    DataFrame
+        The rows of ``ties`` with at least one end in the territory, in their order.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"source": ["a", "b", "c"], "target": ["d", "c", "a"]})
+    >>> a = pd.DataFrame({"id": ["a", "b", "c", "d"], "departement": ["34", "30", "30", "34"]})
+    >>> territory_ties(t, a, "departement", "34").index.tolist()
+    [0, 2]
+    """
+    by_id = actors.assign(id=actors["id"].astype(str)).drop_duplicates("id").set_index("id")
+    where = by_id[level].astype(str) if level in by_id else pd.Series(dtype=str)
+    touch = ties["source"].astype(str).map(where).eq(str(code)) | \
+        ties["target"].astype(str).map(where).eq(str(code))
+    return ties.loc[touch.to_numpy(dtype=bool)]

@@ -1,0 +1,253 @@
+"""A territory against its peers: the other territories of its level in its région.
+
+The indicator table (:func:`ecosystem.indicators.compute_indicators`) gives every
+territory's values; this module compares one of them with its peers:
+
+- :func:`peer_index`: which rows of the table are the peers (same level, same région; every
+  région for the regional level);
+- :func:`peer_values`, :func:`peer_median`, :func:`peer_rank`: the peers' published values
+  of an indicator, their median and a territory's rank among them in the indicator's
+  favourable direction;
+- :func:`dimension_standing`: each composite dimension's score against the peers' median
+  (the strongest and the weakest dimension);
+- :func:`notable_changes`: the indicators that moved markedly since the comparison year,
+  measured in units of the peers' spread.
+
+Values hidden by statistical disclosure control are passed as a boolean frame ``hidden``
+(:func:`ecosystem.disclosure.indicator_secrets`); the functions leave them out and return
+plain numbers.
+
+Examples
+--------
+>>> peer_rank(12.0, [10.0, 12.0, 15.0], direction=1)
+(2, 3)
+>>> peer_median(peer_values(pd.DataFrame({"x": [1.0, 5.0, None, 3.0]}), "x",
+...                         pd.Index([0, 1, 2, 3]),
+...                         hidden=pd.DataFrame({"x": [False, True, False, False]})))
+2.0
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import catalogue
+
+__all__ = [
+    "NOTABLE_CHANGE_Z",
+    "peer_index",
+    "peer_values",
+    "peer_median",
+    "peer_rank",
+    "dimension_standing",
+    "notable_changes",
+]
+
+#: A change counts as marked when it is at least this many standard deviations of the
+#: peers' values (0.05: a twentieth of the spread between territories).
+NOTABLE_CHANGE_Z: float = 0.05
+
+
+def _missing(x: Any) -> bool:
+    if x is None or x is pd.NA:
+        return True
+    try:
+        return bool(pd.isna(x))
+    except (TypeError, ValueError):
+        return False
+
+
+def _hidden(hidden: pd.DataFrame | None, row: Any, column: str) -> bool:
+    return hidden is not None and column in hidden and bool(hidden.at[row, column])
+
+
+def peer_index(table: pd.DataFrame, territories: pd.DataFrame, level: str,
+               region: str) -> pd.Index:
+    """The rows of ``table`` that are the peers of a territory of ``region``.
+
+    Parameters
+    ----------
+    table : DataFrame
+        An indicator table of ``level`` (``code`` column).
+    territories : DataFrame
+        The registry's territories (``level``, ``code``, ``region``).
+    level : str
+        Level of ``table``.
+    region : str
+        Code of the territory's région.
+
+    Returns
+    -------
+    Index
+        Labels of the rows of ``table`` whose territory lies in ``region`` (every row for
+        ``level="region"``), the territory itself included, in table order.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"level": "departement", "code": ["34", "30", "13"],
+    ...                   "region": ["76", "76", "93"]})
+    >>> peer_index(pd.DataFrame({"code": ["13", "30", "34"]}), t, "departement", "76").tolist()
+    [1, 2]
+    """
+    if level == "region":
+        return table.index
+    terr = territories.loc[territories["level"].eq(level)]
+    region_of = dict(zip(terr["code"].astype(str), terr["region"].astype(str), strict=True))
+    where = table["code"].astype(str).map(region_of).fillna("")
+    return table.index[where.eq(region).to_numpy(dtype=bool)]
+
+
+def peer_values(table: pd.DataFrame, column: str, peers: pd.Index | Sequence[Any],
+                hidden: pd.DataFrame | None = None) -> np.ndarray:
+    """The published values of ``column`` among the rows ``peers``, as floats.
+
+    Values hidden in ``hidden[column]`` and missing values are left out (a boolean
+    indicator counts as 0 or 1); the order of ``peers`` is kept.
+    """
+    if column not in table:
+        return np.zeros(0)
+    out: list[float] = []
+    for p in peers:
+        if _hidden(hidden, p, column):
+            continue
+        v: Any = table.at[p, column]
+        if not isinstance(v, str) and not _missing(v):
+            out.append(float(v))
+    return np.asarray(out, dtype=float)
+
+
+def peer_median(values: Sequence[float] | np.ndarray) -> float:
+    """Median of the peers' values (:func:`peer_values`); NaN when there is none.
+
+    Examples
+    --------
+    >>> peer_median([3.0, 1.0, 2.0, 10.0]), peer_median([])
+    (2.5, nan)
+    """
+    x = np.asarray(values, dtype=float)
+    return float(np.median(x)) if len(x) else float("nan")
+
+
+def peer_rank(value: Any, values: Sequence[float] | np.ndarray,
+              direction: int) -> tuple[int, int] | None:
+    """Rank of ``value`` among the peers' ``values`` in the favourable ``direction``.
+
+    The rank is one plus the number of peers strictly better (higher for ``direction``
+    1, lower for -1); ``values`` normally holds the territory's own value. None when
+    the indicator has no direction, ``value`` is missing or there is no peer value.
+
+    Returns
+    -------
+    tuple of int or None
+        ``(rank, number of peers)``.
+
+    Examples
+    --------
+    >>> peer_rank(2.0, [1.0, 2.0, 2.0, 5.0], direction=-1)
+    (2, 4)
+    >>> peer_rank(2.0, [1.0, 2.0], direction=0) is None
+    True
+    """
+    x = np.asarray(values, dtype=float)
+    if direction == 0 or isinstance(value, str) or _missing(value) or not len(x):
+        return None
+    c = float(value)
+    better = int((x > c).sum() if direction > 0 else (x < c).sum())
+    return better + 1, int(len(x))
+
+
+def dimension_standing(table: pd.DataFrame, row: Any, peers: pd.Index,
+                       hidden: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Each composite dimension's score of ``row`` against the peers' median.
+
+    The peers' median is taken over every non-missing peer score of the dimension
+    (``imi_<dimension>``); a dimension whose score is missing or hidden for ``row`` (in
+    ``hidden``) is left out.
+
+    Returns
+    -------
+    DataFrame
+        ``dimension``, ``score``, ``peer_median`` and ``gap`` (score minus median), by
+        increasing gap then dimension code: the first row is the weakest dimension, the
+        last the strongest.
+    """
+    rows = []
+    for d in catalogue.COMPOSITE_DIMENSIONS:
+        col = f"imi_{d}"
+        if col not in table:
+            continue
+        v: Any = table.at[row, col]
+        if _missing(v) or _hidden(hidden, row, col):
+            continue
+        others = table.loc[peers, col].astype(float).dropna()
+        med = float(others.median()) if len(others) else float(v)
+        rows.append((float(v) - med, d, float(v), med))
+    rows.sort()
+    return pd.DataFrame({"dimension": [r[1] for r in rows], "score": [r[2] for r in rows],
+                         "peer_median": [r[3] for r in rows], "gap": [r[0] for r in rows]},
+                        columns=["dimension", "score", "peer_median", "gap"])
+
+
+def notable_changes(table: pd.DataFrame, row: Any, peers: pd.Index,
+                    hidden: pd.DataFrame | None = None,
+                    hidden_compare: pd.DataFrame | None = None,
+                    min_z: float = NOTABLE_CHANGE_Z) -> pd.DataFrame:
+    """The composite indicators of ``row`` that moved markedly since the comparison year.
+
+    For each indicator of the composite index with a direction, the change ``x -
+    x_compare`` is oriented (times the direction: positive is an improvement) and divided
+    by the population standard deviation of the peers' current values (when that is 0 or
+    missing, by ``|x_compare|``, or 1). Indicators hidden in either year (``hidden``,
+    ``hidden_compare``) or missing in either year are left out; a change counts when its
+    size is at least ``min_z``.
+
+    Parameters
+    ----------
+    table : DataFrame
+        An indicator table with a comparison year (``x_compare`` columns).
+    row : label
+        The territory's row.
+    peers : Index
+        Rows of its peers (:func:`peer_index`).
+    hidden, hidden_compare : DataFrame, optional
+        Hidden values of the year and of the comparison year.
+    min_z : float
+        Smallest standardised change that counts.
+
+    Returns
+    -------
+    DataFrame
+        ``indicator``, ``z`` (oriented standardised change), ``before`` and ``current``
+        (the values as in ``table``), by decreasing ``z`` then indicator name: the first
+        rows improved most, the last worsened most.
+    """
+    moves = []
+    for ind in catalogue.INDICATORS:
+        if ind.direction == 0 or ind.dimension == "composite" or not ind.composite:
+            continue
+        n = ind.name
+        if n not in table or f"{n}_compare" not in table:
+            continue
+        if _hidden(hidden, row, n) or _hidden(hidden_compare, row, n):
+            continue
+        cur: Any = table.at[row, n]
+        before: Any = table.at[row, f"{n}_compare"]
+        if _missing(cur) or _missing(before):
+            continue
+        spread = table.loc[peers, n].astype(float).std(ddof=0)
+        if not spread or _missing(spread):
+            spread = abs(float(before)) or 1.0
+        z = ind.direction * (float(cur) - float(before)) / float(spread)
+        if abs(z) >= min_z:
+            moves.append((z, n, before, cur))
+    moves.sort(key=lambda m: (-m[0], m[1]))
+    return pd.DataFrame({
+        "indicator": pd.Series([m[1] for m in moves], dtype=object),
+        "z": pd.Series([m[0] for m in moves], dtype=float),
+        "before": pd.Series([m[2] for m in moves], dtype=object),
+        "current": pd.Series([m[3] for m in moves], dtype=object),
+    })

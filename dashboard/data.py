@@ -41,10 +41,16 @@ T = TypeVar("T")
 
 
 class ResultCache:
-    """A thread-safe least-recently-used cache that computes each key once."""
+    """A thread-safe least-recently-used cache that computes each key once.
+
+    ``hits`` and ``computed`` count the answers given from the cache and the values
+    computed (what the tests read to know that a request was served from the cache).
+    """
 
     def __init__(self, maxsize: int = 256) -> None:
         self.maxsize = maxsize
+        self.hits = 0
+        self.computed = 0
         self._values: OrderedDict[Hashable, Any] = OrderedDict()
         self._locks: dict[Hashable, threading.Lock] = {}
         self._guard = threading.Lock()
@@ -54,14 +60,17 @@ class ResultCache:
         with self._guard:
             if key in self._values:
                 self._values.move_to_end(key)
+                self.hits += 1
                 return self._values[key]  # type: ignore[no-any-return]
             lock = self._locks.setdefault(key, threading.Lock())
         with lock:
             with self._guard:
                 if key in self._values:
+                    self.hits += 1
                     return self._values[key]  # type: ignore[no-any-return]
             value = compute()
             with self._guard:
+                self.computed += 1
                 self._values[key] = value
                 while len(self._values) > self.maxsize:
                     self._values.popitem(last=False)

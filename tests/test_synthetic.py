@@ -8,7 +8,6 @@ against the generator's own earlier output.
 from __future__ import annotations
 
 import itertools
-import time
 
 import geopandas as gpd
 import numpy as np
@@ -495,10 +494,7 @@ def test_real_occitanie_geography() -> None:
         "ecosystem.geography", reason="the reference geography module is not available")
     communes = geography.communes()
     occitanie = communes[communes["region"].eq("76")]
-    start = time.perf_counter()
     firms = synthetic_firms(occitanie, YEARS, 15_000, settings.get_settings().demo_seed)
-    elapsed = time.perf_counter() - start
-    assert elapsed < 30
     last = firms[firms["year"].eq(YEARS[-1])]
     assert abs(len(last) - 15_000) <= 150
     assert 0.28 < last["stage"].isin(settings.EXPORTING_STAGES).mean() < 0.39

@@ -539,11 +539,6 @@ NUMERATORS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _filled(values: pd.Series) -> np.ndarray:
-    text = values.astype("string").fillna("").str.strip()
-    return text.ne("").to_numpy(dtype=bool)
-
-
 def numerator_counts(firms: pd.DataFrame, level: str) -> pd.DataFrame:
     """Firms, exporters, proactive exporters, certified firms and export-group members
     of each territory of ``level`` (index: territory code), from one year's firms.
@@ -558,6 +553,7 @@ def numerator_counts(firms: pd.DataFrame, level: str) -> pd.DataFrame:
     [2, 1, 1, 1, 0]
     """
     from .activity import is_exporting
+    from .sme_profile import in_groupement, is_certified
 
     exporting = is_exporting(firms).to_numpy(dtype=bool)
     posture = firms["posture"].astype("string").fillna("").to_numpy(dtype=object)
@@ -566,9 +562,8 @@ def numerator_counts(firms: pd.DataFrame, level: str) -> pd.DataFrame:
         "code": firms[level].astype("string").fillna("").to_numpy(dtype=object),
         "n_firms": np.ones(n, dtype=int), "n_exp": exporting.astype(int),
         "n_pro": (exporting & (posture == "proactive")).astype(int),
-        "n_iso": _filled(firms["iso"]).astype(int) if "iso" in firms else np.zeros(n, int),
-        "n_group": (_filled(firms["groupement"]).astype(int) if "groupement" in firms
-                    else np.zeros(n, int)),
+        "n_iso": is_certified(firms).to_numpy(dtype=int),
+        "n_group": in_groupement(firms).to_numpy(dtype=int),
     })
     return frame.groupby("code").sum()
 

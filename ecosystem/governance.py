@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from .activity import active_firms, is_exporting
+from .formatting import format_number, format_percent
 from .inputs import as_registry
 from .nearest import nearest_actors
 from .network import Analysis, NetworkData, analyse
@@ -93,16 +94,21 @@ GAP_COLUMNS: tuple[str, ...] = (
 )
 
 
+# numbers in the gap sentences: the one French formatter (ecosystem.formatting)
 def _pct(x: float) -> str:
-    return f"{round(100 * x):d} %"
+    return format_percent(x, "fr", 0)
+
+
+def _n(x: float) -> str:
+    return format_number(x, "fr", 0)
 
 
 def _plural(n: int, word: str, plural: str | None = None) -> str:
-    return f"{n} {word if n == 1 else (plural or word + 's')}"
+    return f"{_n(n)} {word if n == 1 else (plural or word + 's')}"
 
 
 def _km(x: float) -> str:
-    return f"{x:.0f} km" if x >= 10 else f"{x:.1f} km".replace(".", ",")
+    return f"{format_number(x, 'fr', 0 if x >= 10 else 1)} km"
 
 
 def governance_gaps(
@@ -196,7 +202,7 @@ def governance_gaps(
                 len(comps))
         if len(mine) and not mine["coordinator"].any():
             best = mine.sort_values(["betweenness", "id"], ascending=[False, True]).iloc[0]
-            between = f"{best['betweenness']:.3f}".replace(".", ",")
+            between = format_number(float(best["betweenness"]), "fr", 3)
             add(code, "no_coordinator", "high",
                 "un acteur coordinateur (très central et relié à plusieurs catégories)",
                 f"aucun de ses {_plural(len(mine), 'acteur')} n'est à la fois dans les "
@@ -257,7 +263,7 @@ def governance_gaps(
                         "high" if c in FRONT_LINE_CATEGORIES else "medium",
                         f"un acteur « {label} »",
                         f"aucun acteur « {label} » dans le territoire ; "
-                        f"{int(n_far[code])} de ses {int(n_firms[code])} entreprises actives "
+                        f"{_n(n_far[code])} de ses {_n(n_firms[code])} entreprises actives "
                         f"({_pct(share[code])}) n'en ont aucun à moins de {_km(d)}.",
                         float(share[code]))
 
@@ -274,8 +280,8 @@ def governance_gaps(
                 "medium" if unserved_share >= s.gap_unserved_medium_share else "low")
             add(code, "unserved_area", sev,
                 f"un acteur de première ligne à moins de {_km(d)} de toutes ses entreprises",
-                f"{int(n_unserved[code])} de ses {int(n_firms[code])} entreprises actives "
-                f"({_pct(unserved_share)}), dont {int(n_unserved_exp[code])} exportatrices, "
+                f"{_n(n_unserved[code])} de ses {_n(n_firms[code])} entreprises actives "
+                f"({_pct(unserved_share)}), dont {_n(n_unserved_exp[code])} exportatrices, "
                 f"n'ont aucun acteur de première ligne à moins de {_km(d)}.", unserved_share)
 
     out = pd.DataFrame(rows, columns=list(GAP_COLUMNS))

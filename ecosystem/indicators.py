@@ -43,6 +43,7 @@ from .network import actor_graph, coordinators, local_components
 from .registry import Registry
 from .schema import TERRITORY_LEVELS
 from .settings import REFERENCE_CATEGORIES, iso_weight
+from .sme_profile import in_groupement
 from .survey import SURVEY_DIMENSIONS, stored_survey, survey_scores
 from .unserved import nearest_front
 
@@ -318,10 +319,7 @@ def territory_indicators(
         born = np.zeros(len(live), dtype=bool)
     cols["born_global_count"] = _count(fpos, n, born)
     cols["born_global_per_1000_firms"] = _ratio(cols["born_global_count"], n_firms, 1000.0)
-    if "groupement" in live:
-        grp = live["groupement"].astype("str").fillna("").str.strip().ne("").to_numpy(bool)
-    else:
-        grp = np.zeros(len(live), dtype=bool)
+    grp = in_groupement(live).to_numpy(dtype=bool)
     cols["groupement_members"] = _count(fpos, n, grp)
     cols["groupement_share"] = _ratio(cols["groupement_members"], n_firms)
     scores = survey_scores(survey, level, year).reindex(index)

@@ -36,9 +36,9 @@ import numpy as np
 import pandas as pd
 
 from . import catalogue
+from .settings import get_settings
 
 __all__ = [
-    "NOTABLE_CHANGE_Z",
     "peer_index",
     "peer_values",
     "peer_median",
@@ -47,9 +47,6 @@ __all__ = [
     "notable_changes",
 ]
 
-#: A change counts as marked when it is at least this many standard deviations of the
-#: peers' values (0.05: a twentieth of the spread between territories).
-NOTABLE_CHANGE_Z: float = 0.05
 
 
 def _missing(x: Any) -> bool:
@@ -164,9 +161,10 @@ def dimension_standing(table: pd.DataFrame, row: Any, peers: pd.Index,
                        hidden: pd.DataFrame | None = None) -> pd.DataFrame:
     """Each composite dimension's score of ``row`` against the peers' median.
 
-    The peers' median is taken over every non-missing peer score of the dimension
-    (``imi_<dimension>``); a dimension whose score is missing or hidden for ``row`` (in
-    ``hidden``) is left out.
+    The peers' median is :func:`peer_median` of the peers' published scores of the
+    dimension (``imi_<dimension>``, :func:`peer_values`: hidden and missing ones left out,
+    as in every peer median of the report and the dashboard); a dimension whose score is
+    missing or hidden for ``row`` (in ``hidden``) is left out.
 
     Returns
     -------
@@ -183,8 +181,8 @@ def dimension_standing(table: pd.DataFrame, row: Any, peers: pd.Index,
         v: Any = table.at[row, col]
         if _missing(v) or _hidden(hidden, row, col):
             continue
-        others = table.loc[peers, col].astype(float).dropna()
-        med = float(others.median()) if len(others) else float(v)
+        others = peer_values(table, col, peers, hidden)
+        med = peer_median(others) if len(others) else float(v)
         rows.append((float(v) - med, d, float(v), med))
     rows.sort()
     return pd.DataFrame({"dimension": [r[1] for r in rows], "score": [r[2] for r in rows],
@@ -195,7 +193,7 @@ def dimension_standing(table: pd.DataFrame, row: Any, peers: pd.Index,
 def notable_changes(table: pd.DataFrame, row: Any, peers: pd.Index,
                     hidden: pd.DataFrame | None = None,
                     hidden_compare: pd.DataFrame | None = None,
-                    min_z: float = NOTABLE_CHANGE_Z) -> pd.DataFrame:
+                    min_z: float | None = None) -> pd.DataFrame:
     """The composite indicators of ``row`` that moved markedly since the comparison year.
 
     For each indicator of the composite index with a direction, the change ``x -
@@ -215,8 +213,9 @@ def notable_changes(table: pd.DataFrame, row: Any, peers: pd.Index,
         Rows of its peers (:func:`peer_index`).
     hidden, hidden_compare : DataFrame, optional
         Hidden values of the year and of the comparison year.
-    min_z : float
-        Smallest standardised change that counts.
+    min_z : float, optional
+        Smallest standardised change that counts (default
+        ``settings.notable_change_z``).
 
     Returns
     -------
@@ -225,6 +224,8 @@ def notable_changes(table: pd.DataFrame, row: Any, peers: pd.Index,
         (the values as in ``table``), by decreasing ``z`` then indicator name: the first
         rows improved most, the last worsened most.
     """
+    if min_z is None:
+        min_z = get_settings().notable_change_z
     moves = []
     for ind in catalogue.INDICATORS:
         if ind.direction == 0 or ind.dimension == "composite" or not ind.composite:

@@ -712,6 +712,14 @@ class Settings(BaseModel):
         description="...and a 'medium' one from this share (project convention: one firm in "
         "ten); below it, 'low'.",
     )
+    notable_change_z: float = Field(
+        0.05, ge=0,
+        description="A change of an indicator since the comparison year is reported as "
+        "marked in the report's summary when it is at least this many standard deviations "
+        "of the peers' values (project convention: a twentieth of the spread between "
+        "territories, so that small moves of a territory whose peers differ little still "
+        "show).",
+    )
     tie_max_distance_km: float = Field(
         80.0, gt=0,
         description="Largest distance between two actors for a recommended new tie (issue 5: "

@@ -21,6 +21,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -32,6 +33,7 @@ from ecosystem import catalogue
 from ecosystem.disclosure import COUNT_INDICATORS, SECRET, publish_indicators
 from ecosystem.formatting import format_number, format_value, unit_format, unit_label
 from ecosystem.geography import name_types
+from ecosystem.peers import peer_median, peer_values
 
 from .. import auth
 from ..components import card, error_box, level_dropdown, page, secret_note, year_dropdown
@@ -310,10 +312,10 @@ def _sentence(level: str, row: pd.Series, n_ranked: int, compare: int | None,
     return text + "."
 
 
-def _median(values: pd.Series) -> float | None:
-    x = pd.to_numeric(values[values.map(lambda v: not isinstance(v, str))], errors="coerce")
-    x = x.dropna()
-    return float(x.median()) if len(x) else None
+def _median(peers: pd.DataFrame, column: str) -> float | None:
+    """The peers' median of the core (:mod:`ecosystem.peers`: published values only)."""
+    med = peer_median(peer_values(peers, column, peers.index))
+    return None if math.isnan(med) else med
 
 
 def _radar(row: pd.Series, region_row: pd.Series | None, peers: pd.DataFrame, level: str,
@@ -330,7 +332,7 @@ def _radar(row: pd.Series, region_row: pd.Series | None, peers: pd.DataFrame, le
 
     fig = go.Figure()
     lv = LEVEL_PLURAL[level][1 if lang == "en" else 0]
-    med = [_median(peers[f"imi_{d}"]) if len(peers) else None for d in dims]
+    med = [_median(peers, f"imi_{d}") if len(peers) else None for d in dims]
     if any(m is not None for m in med):
         fig.add_trace(go.Scatterpolar(
             r=scores(med), theta=theta, name=tr("peers", lang, level=lv),
@@ -386,7 +388,7 @@ def _cards(row: pd.Series, region_row: pd.Series | None, peers: pd.DataFrame,
             reg = None if region_row is None else region_row.get(name)
             cells.append(html.Td(format_value(name, reg, lang, symbol=False), id=f"ov-r-{name}",
                                  className="num"))
-            med = _median(peers[name]) if len(peers) else None
+            med = _median(peers, name) if len(peers) else None
             cells.append(html.Td(format_value(name, med, lang, symbol=False), id=f"ov-p-{name}",
                                  className="num"))
             rows.append(html.Tr(cells))

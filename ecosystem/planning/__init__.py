@@ -18,13 +18,22 @@ Definitions, formulas and column lists: ``docs/network.md``.
 
 from __future__ import annotations
 
-from .groups import GROUP_COLUMNS, export_groups, group_score, groupements, pair_synergy
+from .groups import (
+    GROUP_COLUMNS,
+    export_groups,
+    group_effect,
+    group_score,
+    groupements,
+    groups_by_sector,
+    pair_synergy,
+)
 from .reach import FirmReach, firm_reach
 from .relays import (
     RELAY_FIRM_COLUMNS,
     RELAY_SITE_COLUMNS,
     candidate_sites,
     plan_relays,
+    relay_effect,
     relay_plan,
     solve_max_covering,
 )
@@ -35,7 +44,7 @@ from .scenarios import (
     territory_measures,
     what_if,
 )
-from .ties import TIE_COLUMNS, recommend_ties, tie_recommendations
+from .ties import TIE_COLUMNS, recommend_ties, territory_ties, tie_recommendations
 
 __all__ = [
     "TIE_COLUMNS",
@@ -47,14 +56,18 @@ __all__ = [
     "firm_reach",
     "tie_recommendations",
     "recommend_ties",
+    "territory_ties",
     "candidate_sites",
     "solve_max_covering",
     "relay_plan",
     "plan_relays",
+    "relay_effect",
     "export_groups",
     "groupements",
     "pair_synergy",
     "group_score",
+    "groups_by_sector",
+    "group_effect",
     "read_scenario",
     "apply_scenario",
     "territory_measures",

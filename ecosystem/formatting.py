@@ -44,6 +44,7 @@ __all__ = [
     "MISSING",
     "UnitFormat",
     "UNIT_FORMATS",
+    "is_missing",
     "format_number",
     "format_percent",
     "format_points",
@@ -128,7 +129,15 @@ def _check_lang(lang: str) -> None:
         raise ValueError(f"unknown language {lang!r}; expected one of {LANGS}")
 
 
-def _missing(value: Any) -> bool:
+def is_missing(value: Any) -> bool:
+    """Whether a scalar is a missing value (None, NaN, ``pd.NA``, ``NaT``): what prints as
+    an en dash, and what peer medians and ranks leave out.
+
+    Examples
+    --------
+    >>> [is_missing(v) for v in (None, float("nan"), pd.NA, 0, "", "s")]
+    [True, True, True, False, False, False]
+    """
     if value is None or value is pd.NA:
         return True
     try:
@@ -182,7 +191,7 @@ def format_number(value: Any, lang: str = "fr", decimals: int | None = 0,
     _check_lang(lang)
     if isinstance(value, str):
         return value
-    if _missing(value):
+    if is_missing(value):
         return MISSING
     try:
         x = float(value)
@@ -230,7 +239,7 @@ def format_percent(share: Any, lang: str = "fr", decimals: int = 1,
     >>> format_percent(0.05, sign=True), format_percent("s"), format_percent(None)
     ('+5,0\\u202f%', 's', '–')
     """
-    if isinstance(share, str) or _missing(share):
+    if isinstance(share, str) or is_missing(share):
         return format_number(share, lang)
     text = format_number(100.0 * float(share), lang, decimals, sign=sign)
     return f"{text}{NNBSP}%" if lang == "fr" else f"{text}%"
@@ -261,7 +270,7 @@ def format_points(change: Any, lang: str = "fr", decimals: int = 1,
     >>> format_points(0.012), format_points(-0.012, "en"), format_points(0.0001)
     ('+1,2\\u202fpt', '−1.2 pp', '0,0\\u202fpt')
     """
-    if isinstance(change, str) or _missing(change):
+    if isinstance(change, str) or is_missing(change):
         return format_number(change, lang)
     text = format_number(100.0 * float(change), lang, decimals, sign=sign)
     return f"{text}{NNBSP}pt" if lang == "fr" else f"{text} pp"
@@ -351,7 +360,7 @@ def format_value(name: str, value: Any, lang: str = "fr", change: bool = False,
     ind = catalogue.get(name)
     if isinstance(value, str):
         return value
-    if _missing(value):
+    if is_missing(value):
         return MISSING
     if ind.dtype == "bool":
         if change:
@@ -394,6 +403,6 @@ def format_with_unit(name: str, value: Any, lang: str = "fr") -> str:
     text = format_value(name, value, lang)
     fmt = unit_format(name)
     label = fmt.label_en if lang == "en" else fmt.label_fr
-    if fmt.percent or not label or isinstance(value, str) or _missing(value):
+    if fmt.percent or not label or isinstance(value, str) or is_missing(value):
         return text
     return f"{text}\u00a0{label}"

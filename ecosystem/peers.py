@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from . import catalogue
+from .formatting import is_missing
 from .settings import get_settings
 
 __all__ = [
@@ -49,13 +50,6 @@ __all__ = [
 
 
 
-def _missing(x: Any) -> bool:
-    if x is None or x is pd.NA:
-        return True
-    try:
-        return bool(pd.isna(x))
-    except (TypeError, ValueError):
-        return False
 
 
 def _hidden(hidden: pd.DataFrame | None, row: Any, column: str) -> bool:
@@ -112,7 +106,7 @@ def peer_values(table: pd.DataFrame, column: str, peers: pd.Index | Sequence[Any
         if _hidden(hidden, p, column):
             continue
         v: Any = table.at[p, column]
-        if not isinstance(v, str) and not _missing(v):
+        if not isinstance(v, str) and not is_missing(v):
             out.append(float(v))
     return np.asarray(out, dtype=float)
 
@@ -150,7 +144,7 @@ def peer_rank(value: Any, values: Sequence[float] | np.ndarray,
     True
     """
     x = np.asarray(values, dtype=float)
-    if direction == 0 or isinstance(value, str) or _missing(value) or not len(x):
+    if direction == 0 or isinstance(value, str) or is_missing(value) or not len(x):
         return None
     c = float(value)
     better = int((x > c).sum() if direction > 0 else (x < c).sum())
@@ -179,7 +173,7 @@ def dimension_standing(table: pd.DataFrame, row: Any, peers: pd.Index,
         if col not in table:
             continue
         v: Any = table.at[row, col]
-        if _missing(v) or _hidden(hidden, row, col):
+        if is_missing(v) or _hidden(hidden, row, col):
             continue
         others = peer_values(table, col, peers, hidden)
         med = peer_median(others) if len(others) else float(v)
@@ -237,10 +231,10 @@ def notable_changes(table: pd.DataFrame, row: Any, peers: pd.Index,
             continue
         cur: Any = table.at[row, n]
         before: Any = table.at[row, f"{n}_compare"]
-        if _missing(cur) or _missing(before):
+        if is_missing(cur) or is_missing(before):
             continue
         spread = table.loc[peers, n].astype(float).std(ddof=0)
-        if not spread or _missing(spread):
+        if not spread or is_missing(spread):
             spread = abs(float(before)) or 1.0
         z = ind.direction * (float(cur) - float(before)) / float(spread)
         if abs(z) >= min_z:

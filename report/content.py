@@ -58,7 +58,14 @@ from ecosystem.disclosure import (
     primary_confidential,
 )
 from ecosystem.disclosure import protect_table as _protect_table
-from ecosystem.formatting import MINUS, NNBSP, format_number, format_percent, format_value
+from ecosystem.formatting import (
+    MINUS,
+    NNBSP,
+    format_number,
+    format_percent,
+    format_value,
+    is_missing,
+)
 from ecosystem.geography import name_types
 from ecosystem.peers import (
     dimension_standing,
@@ -151,13 +158,6 @@ _SEVERITY: dict[str, tuple[str, str]] = {
 # ---------------------------------------------------------------------------
 
 
-def _missing(x: Any) -> bool:
-    if x is None or x is pd.NA:
-        return True
-    try:
-        return bool(pd.isna(x))
-    except (TypeError, ValueError):
-        return False
 
 
 # ---------------------------------------------------------------------------
@@ -243,7 +243,7 @@ class ReportTable:
 def _csv_cell(x: Any, decimals: int | None = None) -> str:
     if isinstance(x, str):
         return x
-    if _missing(x):
+    if is_missing(x):
         return ""
     if isinstance(x, (bool, np.bool_)):
         return "1" if x else "0"
@@ -636,7 +636,7 @@ def report_content(
                                                                     value(p, "imi_rank"), lang)]
         lo, hi = value(p, "imi_rank_p05"), value(p, "imi_rank_p95")
         line.append(SECRET if _any_secret(lo, hi) else
-                    "–" if _missing(lo) else f"{int(lo)}–{int(hi)}")
+                    "–" if is_missing(lo) else f"{int(lo)}–{int(hi)}")
         if compare_year is not None:
             line.append(format_value("imi", value(p, "imi_compare", secret_prev, base="imi"),
                                   lang))
@@ -713,7 +713,7 @@ def _chart_value(v: Any) -> float | str | None:
     """A value for a chart: the number, « s » when suppressed, None when missing."""
     if _any_secret(v):
         return SECRET
-    return None if isinstance(v, str) or _missing(v) else float(v)
+    return None if isinstance(v, str) or is_missing(v) else float(v)
 
 
 def _any_secret(*values: Any) -> bool:
@@ -773,7 +773,7 @@ def _summary(ind: pd.DataFrame, i: Any, secret: pd.DataFrame, secret_prev: pd.Da
                                   "statistique (moins de 3 PME actives).",
                             f"The composite index of {meta['name']} is confidential (fewer "
                             "than 3 active SMEs)."))
-    elif _missing(imi):
+    elif is_missing(imi):
         sentences.append(_t(lang, f"L'indice composite {of} n'a pas pu être calculé en {year}.",
                             f"The composite index of {meta['name']} could not be computed "
                             f"for {year}."))
@@ -790,15 +790,15 @@ def _summary(ind: pd.DataFrame, i: Any, secret: pd.DataFrame, secret_prev: pd.Da
             f"The composite internationalising-milieu index of {meta['name']} is "
             f"{format_number(imi, lang, 1)} out of 100 in {year}: rank {r} of {n_ranked} "
             f"{levels_word} ({interval} in 90% of the weightings and normalisations tried)."))
-        if compare_year is not None and not _missing(ind.at[i, "imi_compare"]) and \
+        if compare_year is not None and not is_missing(ind.at[i, "imi_compare"]) and \
                 not bool(secret_prev.at[i, "imi"]):
             r0 = ind.at[i, "imi_rank_compare"]
             sentences.append(_t(
                 lang,
                 f"Il était de {format_number(ind.at[i, 'imi_compare'], lang, 1)} en {compare_year}"
-                + (f" (rang {int(r0)})" if not _missing(r0) else "") + ".",
+                + (f" (rang {int(r0)})" if not is_missing(r0) else "") + ".",
                 f"It was {format_number(ind.at[i, 'imi_compare'], lang, 1)} in {compare_year}"
-                + (f" (rank {int(r0)})" if not _missing(r0) else "") + "."))
+                + (f" (rank {int(r0)})" if not is_missing(r0) else "") + "."))
     # strongest and weakest dimensions (ecosystem.peers)
     standing = dimension_standing(ind, i, peers_idx, secret)
     if len(standing) >= 2:
@@ -1055,7 +1055,7 @@ def _network(reg: Registry, data: Any, analysis: Any, year: int, compare_year: i
         line = []
         for r in ([row] if level == "region" else [row, reg_row]):
             v = r[key].iloc[0] if len(r) else np.nan
-            if key in firm_based and not _missing(v) and primary_confidential([v])[0]:
+            if key in firm_based and not is_missing(v) and primary_confidential([v])[0]:
                 line.append(SECRET)
             elif dec == -1:
                 line.append(format_percent(v, lang))

@@ -31,7 +31,7 @@ from dash import Input, Output, State, dcc, html, no_update
 
 from ecosystem import catalogue
 from ecosystem.disclosure import COUNT_INDICATORS, SECRET, publish_indicators
-from ecosystem.formatting import format_number, format_value, unit_format, unit_label
+from ecosystem.formatting import format_number, format_value, is_missing, unit_format, unit_label
 from ecosystem.geography import name_types
 from ecosystem.peers import peer_median, peer_values
 
@@ -135,13 +135,6 @@ LEVEL_PLURAL: dict[str, tuple[str, str]] = {
 # ---------------------------------------------------------------------------
 
 
-def _missing(value: Any) -> bool:
-    if value is None or value is pd.NA:
-        return True
-    try:
-        return bool(value != value)
-    except (TypeError, ValueError):
-        return False
 
 
 def ordinal(n: int, lang: str = "fr") -> str:
@@ -233,7 +226,7 @@ def _key_figure(label: str, value: str, change: str | None, kf_id: str,
 
 def _tone(name: str, change: Any) -> tuple[str, str]:
     """(arrow, css class) of a change given the indicator's direction."""
-    if isinstance(change, str) or _missing(change):
+    if isinstance(change, str) or is_missing(change):
         return "", ""
     fmt = unit_format(name)
     x = round(float(change) * fmt.scale, fmt.decimals)
@@ -266,19 +259,19 @@ def _key_figures(row: pd.Series, n_ranked: int, compare: int | None, lang: str
             change = text + since
         out.append(_key_figure(tr(key, lang), value, change, f"ov-kf-{name}", tone or ""))
     rank = row.get("imi_rank")
-    if isinstance(rank, str) or _missing(rank):
+    if isinstance(rank, str) or is_missing(rank):
         rank_text, band = format_value("imi_rank", rank, lang), None
     else:
         rank_text = f"{int(rank)} / {n_ranked}"
         a, b = row.get("imi_rank_p05"), row.get("imi_rank_p95")
-        band = None if _missing(a) or _missing(b) else tr("rank_band", lang, a=int(a), b=int(b))
+        band = None if is_missing(a) or is_missing(b) else tr("rank_band", lang, a=int(a), b=int(b))
     change = None
     tone = ""
     if compare:
         old = row.get("imi_rank_compare")
         change = tr("rank_before", lang, year=compare, rank=format_value("imi_rank", old, lang))
         diff = row.get("imi_rank_change")
-        if not isinstance(diff, str) and not _missing(diff) and diff != 0:
+        if not isinstance(diff, str) and not is_missing(diff) and diff != 0:
             tone = "ov-good" if diff < 0 else "ov-bad"
             change = ("▲ " if diff < 0 else "▼ ") + change
     out.append(_key_figure(tr("kf_rank", lang), rank_text, change, "ov-kf-imi_rank", tone,
@@ -292,18 +285,18 @@ def _sentence(level: str, row: pd.Series, n_ranked: int, compare: int | None,
     if secret:
         return tr("secret_territory", lang, name=name)
     rank = row.get("imi_rank")
-    if _missing(rank) or isinstance(rank, str):
+    if is_missing(rank) or isinstance(rank, str):
         return tr("no_index", lang, name=name)
     subject, plural = _subject(level, code, name, lang)
     lv = LEVEL_PLURAL[level][1 if lang == "en" else 0]
     a, b = row.get("imi_rank_p05"), row.get("imi_rank_p95")
-    a = int(rank) if _missing(a) else int(a)
-    b = int(rank) if _missing(b) else int(b)
+    a = int(rank) if is_missing(a) else int(a)
+    b = int(rank) if is_missing(b) else int(b)
     text = tr("sentence", lang, subject=subject, ord=ordinal(int(rank), lang), n=n_ranked,
               level=lv, a=a, b=b,
               verb=tr("verb_many" if plural else "verb_one", lang))
     change = row.get("imi_change")
-    if compare and not isinstance(change, str) and not _missing(change):
+    if compare and not isinstance(change, str) and not is_missing(change):
         x = round(float(change), 1)
         key = "trend_up" if x > 0 else "trend_down" if x < 0 else "trend_flat"
         poss = ("leur" if plural else "son") if lang == "fr" else ""
@@ -327,7 +320,7 @@ def _radar(row: pd.Series, region_row: pd.Series | None, peers: pd.DataFrame, le
     theta = [*labels, labels[0]]
 
     def scores(values: Sequence[Any]) -> list[float | None]:
-        r = [None if isinstance(v, str) or _missing(v) else round(float(v), 1) for v in values]
+        r = [None if isinstance(v, str) or is_missing(v) else round(float(v), 1) for v in values]
         return [*r, r[0]]
 
     fig = go.Figure()
@@ -415,7 +408,7 @@ def _content(data: Any, level: str, code: str | None, year: int, compare: int | 
         return (tr("unknown_territory", lang), [], empty, [], notes, "")
     row = table.loc[match[0]]
     secret = isinstance(row.get("imi"), str)
-    ranked = table["imi_rank"].map(lambda v: not isinstance(v, str) and not _missing(v))
+    ranked = table["imi_rank"].map(lambda v: not isinstance(v, str) and not is_missing(v))
     # a suppressed rank still counts as a ranked territory
     n_ranked = int(ranked.sum() + table["imi_rank"].map(lambda v: v == SECRET).sum())
     region_row = None

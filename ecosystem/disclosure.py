@@ -43,7 +43,7 @@ __all__ = [
     "TOTAL_LABEL", "PublishedTable", "protect_table", "protect_series", "audit_frame",
     "AUDIT_COLUMNS",
     "NUMERATORS", "COUNT_INDICATORS", "numerator_counts", "indicator_secrets",
-    "publish_indicators",
+    "publish_indicators", "protect_alternatives",
 ]
 
 #: How a suppressed cell is printed (INSEE convention).
@@ -691,3 +691,182 @@ def publish_indicators(table: pd.DataFrame, firms: pd.DataFrame) -> pd.DataFrame
                 values[mask] = SECRET
                 out[column] = values
     return out
+
+
+# ---------------------------------------------------------------------------
+# one table published under several alternative choices (dashboard controls)
+# ---------------------------------------------------------------------------
+
+def protect_alternatives(values: pd.DataFrame, counts: pd.DataFrame, *,
+                         largest: pd.DataFrame | None = None, name: str = "alternatives",
+                         total_label: str = TOTAL_LABEL) -> PublishedTable:
+    """Protect a table that is published for each of several alternative choices.
+
+    A public page lets its visitor choose among a fixed list (a number of relay sites:
+    1 to 10) and publishes, for each choice, a table of cells with its total. Whoever
+    asks for two choices can subtract one from the other, so the choices are
+    protected together: the columns of ``values`` are the choices, its rows every cell
+    that appears in at least one choice's table (the same label is the same thing,
+    e.g. the same site), NaN where a cell is absent from a choice. Rules, on top of
+    the primary rules applied to every cell and every total (a total's firms are the
+    sum of its cells', its largest contribution the largest of its cells'):
+
+    1. **difference of totals**: no two published totals differ by 1 to
+       ``sdc_min_firms - 1`` firms (judged on ``counts``: for a sum, on the firms
+       behind it); nor may their difference rest on a single suppressed cell (one
+       cell suppressed in one choice and published or absent in the other, the
+       cells suppressed in both counting as equal): the total of the later choice is
+       suppressed;
+    2. **no total reveals a cell**: in each choice its cells and its total form one
+       relation, never with exactly one suppressed member (the published cell with
+       the fewest firms, a non-zero one before a zero one, is suppressed with it; the
+       total when no cell is left);
+    3. **the same cell everywhere**: a cell suppressed to protect another one (rule 1
+       or 2) is suppressed in every choice where it appears, since the same value
+       published in another choice would give it away.
+
+    The rules are applied again until nothing changes (suppressions only grow).
+
+    Parameters
+    ----------
+    values : pandas.DataFrame
+        Cells (rows) by choice (columns, in the page's order): numbers of firms or
+        sums of a firm variable; NaN where the cell is not in that choice's table.
+    counts : pandas.DataFrame
+        Firms behind each cell (same labels; NaN exactly where ``values`` is).
+    largest : pandas.DataFrame, optional
+        Largest single firm contribution to each cell, for sums (dominance rule).
+    name : str
+        Written in the audit and in error messages.
+    total_label : str
+        Label of the totals row.
+
+    Returns
+    -------
+    PublishedTable
+        ``table``: the cells and a totals row (object dtype; numbers, :data:`SECRET`,
+        NaN for absent cells); ``secret``: the mask; ``audit``: one row per
+        suppressed cell or total (rules ``frequency``, ``dominance``, ``difference``,
+        ``secondary``).
+
+    Raises
+    ------
+    ValueError
+        Inputs of different labels, a negative count, NaN in one of ``values`` and
+        ``counts`` but not in the other.
+
+    Examples
+    --------
+    Plans of 1, 2 and 3 sites; the third site covers a single firm of its own:
+
+    >>> v = pd.DataFrame({1: [40.0, np.nan, np.nan], 2: [40.0, 12.0, np.nan],
+    ...                   3: [40.0, 12.0, 1.0]}, index=["Albi", "Rodez", "Mende"])
+    >>> pub = protect_alternatives(v, v, name="sites")
+    >>> pub.table.loc["Total"].tolist()  # 53 - 52 would be Mende's single firm
+    [40.0, 52.0, 's']
+    >>> pub.table[3].tolist()
+    [40.0, 12.0, 's', 's']
+    """
+    values = _as_frame(values, "values", name)
+    counts = _as_frame(counts, "counts", name)
+    _check_labels(values, "values", name, total_label, False, True)
+    values = values.apply(pd.to_numeric, errors="coerce")
+    counts = _aligned(counts, values, "counts", name).apply(pd.to_numeric, errors="coerce")
+    v = values.to_numpy(dtype=float)
+    n = counts.to_numpy(dtype=float)
+    present = ~np.isnan(v)
+    if (present != ~np.isnan(n)).any():
+        r, c = _first_bad(pd.DataFrame(present != ~np.isnan(n), index=values.index,
+                                       columns=values.columns))
+        raise ValueError(f"table {name!r}: at row {r!r}, column {c!r} one of values and "
+                         f"counts is missing (NaN) and not the other; expected NaN in both "
+                         f"for a cell absent from a choice")
+    if (np.nan_to_num(n) < 0).any():
+        r, c = _first_bad(pd.DataFrame(np.nan_to_num(n) < 0, index=values.index,
+                                       columns=values.columns))
+        raise ValueError(f"table {name!r}: count at row {r!r}, column {c!r} is negative; "
+                         f"expected a number of firms >= 0")
+    b = None
+    if largest is not None:
+        b = _aligned(_as_frame(largest, "largest", name), values, "largest", name) \
+            .apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+    m, k = v.shape
+    min_firms = get_settings().sdc_min_firms
+    share = get_settings().sdc_dominance_share
+    vz, nz = np.where(present, v, 0.0), np.where(present, n, 0.0)
+    tot_v, tot_n = vz.sum(axis=0), nz.sum(axis=0)
+    freq = present & primary_confidential(np.where(present, n, 0.0))
+    tfreq = primary_confidential(tot_n)
+    dom = np.zeros_like(freq)
+    tdom = np.zeros(k, dtype=bool)
+    if b is not None:
+        bz = np.where(present, np.nan_to_num(b, nan=0.0), 0.0)
+        dom = present & _dominated(bz, vz, share)
+        tdom = _dominated(bz.max(axis=0) if m else np.zeros(k), tot_v, share)
+    secret = freq | dom
+    tsecret = tfreq | tdom
+    rule: dict[tuple[int, int], str] = {}
+    for i, j in np.argwhere(secret):
+        rule[(int(i), int(j))] = "frequency" if freq[i, j] else "dominance"
+    for j in np.flatnonzero(tsecret):
+        rule[(m, int(j))] = "frequency" if tfreq[j] else "dominance"
+
+    def cost(i: int, j: int) -> tuple[bool, float, float, int]:
+        return (nz[i, j] == 0 or vz[i, j] == 0, nz[i, j], vz[i, j], i)
+
+    everywhere: set[int] = set()
+    while True:
+        changed = False
+        # 1. differences of published totals
+        for a in range(k):
+            for c in range(a + 1, k):
+                if tsecret[a] or tsecret[c]:
+                    continue
+                diff = abs(tot_n[c] - tot_n[a])
+                one_of = [i for i in range(m)
+                          if (present[i, a] or present[i, c])
+                          and (secret[i, a] and present[i, a]) != (secret[i, c]
+                                                                  and present[i, c])]
+                if 1 <= diff < min_firms or len(one_of) == 1:
+                    tsecret[c] = True
+                    rule[(m, c)] = "difference"
+                    changed = True
+        # 2. each choice: cells and total, never exactly one suppressed member
+        for j in range(k):
+            cells = np.flatnonzero(present[:, j])
+            hidden = int(secret[cells, j].sum()) + int(tsecret[j])
+            if hidden != 1:
+                continue
+            free = [int(i) for i in cells if not secret[i, j]]
+            if free:
+                i = min(free, key=lambda cell: cost(cell, j))
+                secret[i, j] = True
+                rule[(i, j)] = "secondary"
+                everywhere.add(i)
+            elif not tsecret[j]:
+                tsecret[j] = True
+                rule[(m, j)] = "secondary"
+            else:
+                continue
+            changed = True
+        # 3. a complement is hidden in every choice
+        for i in sorted(everywhere):
+            for j in np.flatnonzero(present[i] & ~secret[i]):
+                secret[i, j] = True
+                rule[(i, int(j))] = "secondary"
+                changed = True
+        if not changed:
+            break
+
+    full = np.vstack([np.where(present, v, np.nan), tot_v[None, :]])
+    mask = np.vstack([secret & present, tsecret[None, :]])
+    index = list(values.index) + [total_label]
+    table = pd.DataFrame(full, index=index, columns=values.columns).astype(object)
+    table = table.mask(mask, SECRET).astype(object)
+    counts_full = np.vstack([nz, tot_n[None, :]])
+    audit = [{"table": name, "row": index[i], "column": values.columns[j],
+              "rule": rule.get((int(i), int(j)), "secondary"),
+              "n_firms": int(counts_full[i, j])} for i, j in np.argwhere(mask)]
+    return PublishedTable(table=table,
+                          secret=pd.DataFrame(mask, index=index, columns=values.columns),
+                          audit=audit)

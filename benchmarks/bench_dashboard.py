@@ -61,7 +61,7 @@ def start_server(registry: str, tmp: Path) -> tuple[subprocess.Popen, str]:
     users = tmp / "users.yaml"
     users.write_text(f"users:\n  {USER}: '{hash_password(PASSWORD)}'\n", encoding="utf-8")
     port = _free_port()
-    env = {**os.environ, "ECOSYSTEM_SECRET_KEY": "bench-secret-key"}
+    env = {**os.environ, "ECOSYSTEM_SECRET_KEY": "bench-secret-key-" + "0" * 32}
     exe = Path(sys.executable).with_name("ecosystem")
     proc = subprocess.Popen([str(exe), "serve", "--registry", registry, "--port", str(port),
                              "--users", str(users)], env=env, stdout=subprocess.PIPE,

@@ -616,6 +616,94 @@ class Settings(BaseModel):
         8, ge=1,
         description="Worker threads of the dashboard's WSGI server (waitress); 20 concurrent "
         "users measured by benchmarks/bench_dashboard.py.")
+    dashboard_distance_range_km: tuple[float, float] = Field(
+        (1.0, 200.0),
+        description="Range of the threshold d (km) the dashboard accepts where a page lets "
+        "staff type it (relay plan of the Activation page): 1 km, the precision of a town "
+        "hall's position, to 200 km, more than the width of a région (Occitanie spans about "
+        "350 km, so 200 km covers it from its centre); pages may offer less.")
+    dashboard_behind_https: bool = Field(
+        False,
+        description="The dashboard is served through an HTTPS reverse proxy: cookies get the "
+        "Secure flag (and the __Host- prefix), responses the Strict-Transport-Security "
+        "header, and X-Forwarded-For / X-Forwarded-Proto are read from the proxy "
+        "(`ecosystem serve --behind-https`; docs/security.md).")
+    dashboard_proxy_hops: int = Field(
+        1, ge=1, le=5,
+        description="Reverse proxies in front of the dashboard whose X-Forwarded-For and "
+        "X-Forwarded-Proto are trusted, when dashboard_behind_https is set (one nginx or "
+        "Caddy: 1; werkzeug ProxyFix's x_for / x_proto).")
+    dashboard_session_idle_minutes: float = Field(
+        30.0, gt=0,
+        description="A staff session without any request for this long ends (OWASP Session "
+        "Management Cheat Sheet: 15 to 30 minutes of idle timeout for low-risk "
+        "applications; firm-level data but no payment nor write beyond imports).")
+    dashboard_session_max_hours: float = Field(
+        8.0, gt=0,
+        description="A staff session ends this long after sign-in, whatever its activity "
+        "(OWASP Session Management Cheat Sheet: an absolute timeout of a working day, "
+        "4 to 8 hours, for office applications).")
+    dashboard_max_sessions: int = Field(
+        10000, ge=1,
+        description="Staff sessions kept by the server at once (memory bound); beyond it the "
+        "oldest are ended first (a few hundred bytes each).")
+    dashboard_secret_key_min_bytes: int = Field(
+        32, ge=16,
+        description="Shortest accepted $ECOSYSTEM_SECRET_KEY, in bytes: 32 bytes (256 bits) "
+        "is the key length of the HMAC-SHA256 that signs the session cookie (itsdangerous; "
+        "NIST SP 800-107 r1, section 5.3.4: a key at least as long as the security "
+        "strength wanted).")
+    dashboard_login_window_minutes: float = Field(
+        15.0, gt=0,
+        description="Failed sign-ins are counted over this sliding window, per user name and "
+        "per address (OWASP Authentication Cheat Sheet, 'Account lockout': an observation "
+        "window, e.g. 15 minutes).")
+    dashboard_login_free_failures: int = Field(
+        3, ge=0,
+        description="Failed sign-ins within the window answered at once (typing mistakes); "
+        "after them each new attempt must wait (dashboard_login_delay_seconds, doubled at "
+        "each failure) or is refused with HTTP 429 (project convention).")
+    dashboard_login_delay_seconds: float = Field(
+        2.0, ge=0,
+        description="Wait imposed after the first failed sign-in beyond the free ones, doubled "
+        "at each further failure (exponential back-off; OWASP Authentication Cheat Sheet).")
+    dashboard_login_max_failures: int = Field(
+        10, ge=1,
+        description="Failed sign-ins for one user name within the window after which every "
+        "attempt for that name is refused (HTTP 429) until the window has passed (NIST SP "
+        "800-63B, 5.2.2: at most 100 consecutive failures; OWASP suggests a lockout "
+        "threshold of the order of 10).")
+    dashboard_login_max_failures_per_address: int = Field(
+        30, ge=1,
+        description="Failed sign-ins from one network address within the window after which "
+        "every attempt from it is refused (HTTP 429); higher than the per-name limit because "
+        "an office may sign in from one address (project convention).")
+    dashboard_upload_max_uncompressed_mb: float = Field(
+        200.0, gt=0,
+        description="Largest uncompressed content of an uploaded workbook (.xlsx is a zip), "
+        "in MB, checked on the zip directory before the workbook is opened: 10 times "
+        "dashboard_upload_max_mb, the high end of the compression ratio of tabular "
+        "spreadsheets (repetitive XML); a shared string that expands to hundreds of MB is "
+        "refused.")
+    dashboard_upload_max_cells: int = Field(
+        4_000_000, ge=1,
+        description="Most cells (rows times columns) of an uploaded file, counted before it "
+        "is parsed: a 20 MB CSV of cells of 5 bytes with their separator (bounds the memory "
+        "of one import to about 1 GB, measured in tests/test_dashboard_security.py).")
+    dashboard_public_heavy_slots: int = Field(
+        1, ge=1,
+        description="Expensive computations (a report, a what-if, a relay plan, a map) that "
+        "visitors without sign-in may run at the same time; the others wait, then are "
+        "refused, so that staff keep the server's other worker threads.")
+    dashboard_public_heavy_wait_seconds: float = Field(
+        20.0, ge=0,
+        description="Longest wait of a visitor's expensive computation for a free slot before "
+        "it is refused with a 'server busy, try again' message.")
+    dashboard_scenario_max_items: int = Field(
+        20, ge=1,
+        description="Most relays and ties in a what-if scenario built on the dashboard (the "
+        "demo scenario docs/scenarios/activation-2025.yaml has 4; each item adds to the "
+        "recomputation).")
     port_tolerance_km: float = Field(
         5.0, gt=0,
         description="A port of searoute's UN/LOCODE list is kept when it lies within this "
@@ -850,6 +938,15 @@ class Settings(BaseModel):
         if value[0] >= value[1]:
             raise ValueError("survey_likert_scale needs (lowest, highest) with lowest < highest")
         return (int(value[0]), int(value[1]))
+
+    @field_validator("dashboard_distance_range_km")
+    @classmethod
+    def _distance_range(cls, value: tuple[float, float]) -> tuple[float, float]:
+        low, high = (float(v) for v in value)
+        if not 0 < low < high:
+            raise ValueError("dashboard_distance_range_km needs (lowest, highest) with "
+                             f"0 < lowest < highest; got {value}")
+        return (low, high)
 
     @field_validator("relay_category")
     @classmethod

@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
             registry = str(Path(tmp) / "demo.gpkg")
             build_demo(registry)
         app = create_app(registry, users={USER: hash_password(PASSWORD)},
-                         secret_key="screenshot-only")
+                         secret_key="screenshot-only-" + "0" * 32)
         warm(app)
         server = make_server("127.0.0.1", 0, app.server, threaded=True)
         url = f"http://127.0.0.1:{server.server_port}"

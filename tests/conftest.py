@@ -187,7 +187,7 @@ class DashServer:
         from dashboard.auth import hash_password
 
         self.app = create_app(registry_path, users={DASH_USER: hash_password(DASH_PASSWORD)},
-                              secret_key="test-secret-key")
+                              secret_key="test-secret-key-of-32-bytes-or-more")
         self.data = self.app._ecosystem_data
         self._server = make_server("127.0.0.1", 0, self.app.server, threaded=True)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
@@ -340,7 +340,16 @@ class Page:
         self.wait("#user-box", text=user)
 
     def sign_out(self) -> None:
+        """Sign out as a user does: ``/logout`` shows staff a form that posts the
+        session's token (a link alone signs no one out); then forget the cookies."""
+        from selenium.webdriver.common.by import By
+
         self.driver.get(self.server.url + "/logout")
+        forms = self.driver.find_elements(By.CSS_SELECTOR, "form[action='/logout'] button")
+        if forms:
+            forms[0].click()
+            wait_for(self.driver, lambda d: not d.current_url.endswith("/logout"),
+                     "the page after signing out")
         self.driver.delete_all_cookies()
 
     def no_xss(self) -> None:

@@ -184,12 +184,11 @@ def test_sections_match_cli_public(page, dash_registry, tmp_path) -> None:  # ty
     assert "PME à deux pas" in page.text("#act-ties-figures")
     page.no_xss()
 
-    # relay sites: K = 3, d = 25 km
+    # relay sites: K = 3 at the public plan's distance d (30 km; others are for staff)
     _tab(page, "relays")
     page.select("act-sites", "3")
-    _type(page, "act-distance", "25")
     sites = _cli_csv(tmp_path, "plan-relays", "--registry", str(reg.path), "--year",
-                     str(YEAR_2), "--sites", "3", "--distance-km", "25", name="relays.csv")
+                     str(YEAR_2), "--sites", "3", "--distance-km", "30", name="relays.csv")
     covered = _read(tmp_path / "relays_firms.csv")
     assert 1 <= len(sites) <= 3
     shown = _wait_rows(page, "act-relays-table", lambda r: len(r) == len(sites) and all(
@@ -212,7 +211,7 @@ def test_sections_match_cli_public(page, dash_registry, tmp_path) -> None:  # ty
     # no total reveals a suppressed cell: never exactly one « s » in a column
     assert all(n != 1 for n in secrets.values()), secrets
     assert _num(page.text("#act-kf-unserved").split("\n")[1]) == _unserved_count(
-        reg, YEAR_2, 25)
+        reg, YEAR_2, 30)
     page.wait("#act-relays-map .main-svg")
     assert "PME couvertes par le site" not in page.text("#page")  # staff only
     assert "réservée au personnel" in page.text("#page")
@@ -259,7 +258,7 @@ def test_sections_match_cli_public(page, dash_registry, tmp_path) -> None:  # ty
          ("act-relays-figures", "children"), ("act-relays-map", "figure"),
          ("act-relays-error", "children")],
         [("act-year", "value", YEAR_2), ("act-sites", "value", 3),
-         ("act-distance", "value", 25)], [("act-lang", "data", "fr")]))
+         ("act-distance", "value", 30)], [("act-lang", "data", "fr")]))
     assert status2 == 200 and sites["commune"][0] in body2
     assert not [s for s in secrets_text if s in body or s in body2]
     page.no_xss()
@@ -358,6 +357,7 @@ def test_what_if_matches_cli(page, dash_registry, tmp_path) -> None:  # type: ig
     tied = unique.loc[unique["category"].eq("cci")].iloc[0]
     ties = _cli_csv(tmp_path, "recommend-ties", "--registry", str(reg.path), "--year",
                     str(DASH_YEAR), "--top", "10", name="ties.csv")
+    page.sign_in()  # the effect of a free scenario on the firms is for staff
     page.open(act.PATH)
     rec = _wait_rows(page, "act-ties-table", lambda r: len(r) == 10)
     assert [r["source_name"] for r in rec] == ties["source_name"].tolist()
@@ -451,6 +451,7 @@ def test_what_if_matches_cli(page, dash_registry, tmp_path) -> None:  # type: ig
     _click(page, "#act-wi-clear")
     _wait_text(page, "#act-wi-list", "vide")
     assert page.driver.find_element(By.ID, "act-wi-run").get_attribute("disabled")
+    page.sign_out()
 
 
 def _wait_text_gone(page, css: str, text: str) -> None:  # type: ignore[no-untyped-def]

@@ -47,7 +47,10 @@ def test_generate_and_download(page, dash_registry, tmp_path) -> None:  # type: 
                  "--compare-year", "2024", "--territory", "34", "--level", "departement",
                  "--out", str(out)]) == 0
     cli = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    assert served["registry"] == cli["registry"]
+    # the public gets the manifest without the registry's path, settings, version, audit
+    assert served["registry"] == {k: cli["registry"][k] for k in ("sha256", "synthetic")}
+    assert not {"settings", "software_version"} & set(served)
+    assert "audit" not in served["disclosure"]
     assert served["parameters"] == cli["parameters"]
     status, html_bytes, _ = _get(links["report-link-html"])
     assert html_bytes == (out / "report.html").read_bytes()

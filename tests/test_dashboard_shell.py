@@ -162,7 +162,7 @@ def test_serve_command(dash_registry, tmp_path) -> None:  # type: ignore[no-unty
     proc = subprocess.Popen(
         [exe, "serve", "--registry", str(dash_registry.path), "--port", str(port),
          "--users", str(users), "--no-warm"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        text=True, env={**os.environ, "ECOSYSTEM_SECRET_KEY": "k"})
+        text=True, env={**os.environ, "ECOSYSTEM_SECRET_KEY": "k" * 32})
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline()

@@ -8,6 +8,16 @@ and the members of a candidate group are listed for signed-in staff (their table
 are declared with :func:`dashboard.auth.staff_output`, so that their callbacks answer
 403 without a session); firm counts of 1 or 2 print « s » (secret statistique).
 
+What the public may ask is fixed (the values of the page's lists, checked before any
+callback runs by :mod:`dashboard.limits`), and what it is shown is protected across
+requests, not only within one: the relay plan is published at the product's
+threshold d for every number of sites the page offers, all of them protected
+together (:func:`public_relay_plans`, :func:`ecosystem.disclosure.protect_alternatives`:
+no two published totals differ by 1 or 2 firms); the what-if, whose scenarios are
+free, shows the public its effect on the actor network only (two scenarios a few
+firms apart would otherwise give those firms away), its effect on the firms to
+staff. Expensive computations of visitors run in :func:`dashboard.limits.heavy`.
+
 The simulation builds a scenario (relays, ties) in the browser, writes it to a
 temporary YAML file of the shape of ``docs/scenarios/activation-2025.yaml`` and runs
 :func:`ecosystem.activation.what_if` on it (the ``what-if`` command).
@@ -18,7 +28,7 @@ from __future__ import annotations
 import math
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -37,16 +47,24 @@ from ecosystem import (
     activation,
     catalogue,
 )
-from ecosystem.disclosure import SECRET, involves_firms, primary_confidential, protect_table
+from ecosystem.disclosure import (
+    SECRET,
+    TOTAL_LABEL,
+    involves_firms,
+    primary_confidential,
+    protect_alternatives,
+)
 from ecosystem.formatting import format_number, format_percent, format_points, format_value
 from ecosystem.settings import POSTURES, RELATION_KINDS, STAGES, get_settings
 
 from .. import components as ui
+from .. import limits
 from ..auth import is_staff, require_staff, staff_output
 from ..i18n import category_label, indicator_label, translator
 
 __all__ = ["PATH", "NAV", "STAFF_ONLY", "layout", "register", "warm", "scenario_document",
-           "public_what_if", "public_relay_sites", "group_summary"]
+           "public_what_if", "public_relay_sites", "public_relay_plans", "public_distance_km",
+           "group_summary", "TOP_CHOICES", "SITE_CHOICES", "WHAT_IF_LEVELS", "TIE_KINDS"]
 
 PATH = "/activation"
 NAV = "nav_activation"
@@ -185,10 +203,15 @@ TEXT: dict[str, tuple[str, str]] = {
                    "Tick a group to see its members."),
     "public_firms_note": ("La liste des entreprises est réservée au personnel connecté.",
                           "The list of firms is for signed-in staff only."),
-    "bad_distance": ("la distance d doit être un nombre de kilomètres entre 1 et 200 ; reçu "
-                     "« {value} ».",
-                     "the distance d must be a number of kilometres between 1 and 200; got "
-                     "“{value}”."),
+    "bad_distance": ("la distance d doit être un nombre de kilomètres entre {low} et {high} ; "
+                     "reçu « {value} ».",
+                     "the distance d must be a number of kilometres between {low} and "
+                     "{high}; got “{value}”."),
+    "public_distance": ("Vue publique : le plan est publié pour la distance d de référence "
+                        "({km} km) ; les autres distances sont réservées au personnel "
+                        "connecté.",
+                        "Public view: the plan is published for the reference distance d "
+                        "({km} km); other distances are for signed-in staff."),
     "no_sites": ("Aucun site ne couvre de PME non accompagnée à cette distance.",
                  "No site covers any unserved SME at this distance."),
     # groups
@@ -286,6 +309,18 @@ TEXT: dict[str, tuple[str, str]] = {
     "wi_err_kind": ("nature de lien inconnue « {value} ».", "unknown kind of tie “{value}”."),
     "wi_err_run": ("le scénario n'a pas pu être appliqué : {message}",
                    "the scenario could not be applied: {message}"),
+    "wi_public_note": ("Vue publique : la simulation montre l'effet du scénario sur le réseau "
+                       "des acteurs. Son effet sur les PME (non accompagnées, à portée) est "
+                       "réservé au personnel connecté : deux scénarios voisins ne diffèrent "
+                       "que de quelques entreprises, que leur comparaison révélerait. L'effet "
+                       "des sites relais proposés est publié dans l'onglet « Sites relais ».",
+                       "Public view: the simulation shows the scenario's effect on the actor "
+                       "network. Its effect on SMEs (unserved, within reach) is for signed-in "
+                       "staff: two neighbouring scenarios differ by a few firms, which "
+                       "comparing them would reveal. The effect of the proposed relay sites "
+                       "is published in the “Relay sites” tab."),
+    "wi_err_too_many": ("le scénario compte déjà {n} éléments, le maximum.",
+                        "the scenario already holds {n} items, the maximum."),
     "wi_no_result": ("Ajoutez des relais ou des liens au scénario, puis lancez la simulation "
                      "(quelques secondes de calcul).",
                      "Add relays or ties to the scenario, then run the simulation (a few "
@@ -465,98 +500,129 @@ def _groups_public(data: Any, year: int) -> pd.DataFrame:
                        lambda: group_summary(data.groups(year), _names(data, "departement")))
 
 
-def public_relay_sites(sites: pd.DataFrame, firms: pd.DataFrame) -> tuple[pd.DataFrame,
-                                                                          dict[str, Any]]:
-    """The site table as published: counts of 1–2 firms and potentials dominated by one
-    firm print « s », with secondary suppression so that the totals reveal none.
+def public_distance_km() -> float:
+    """The distance d of the public relay plan: the product's service threshold
+    (``settings.unserved_distance_km``); staff may choose another."""
+    return float(get_settings().unserved_distance_km)
 
-    Returns the table (columns ``newly_covered_firms``, ``newly_covered_exporting``,
-    ``covered_weight``, ``firms_within_d`` replaced by their published values) and the
-    published totals of the first three.
+
+def _published(value: Any, column: str) -> Any:
+    if value == SECRET:
+        return SECRET
+    return float(value) if column == "covered_weight" else int(value)
+
+
+def public_relay_sites(plans: Mapping[int, tuple[pd.DataFrame, pd.DataFrame]]
+                       ) -> dict[int, tuple[pd.DataFrame, dict[str, Any]]]:
+    """The site tables of the plans of every number of sites offered, as published.
+
+    The plans (``{sites: (site table, covered firms)}`` of
+    :func:`ecosystem.activation.plan_relays` at one distance) are protected together
+    by :func:`ecosystem.disclosure.protect_alternatives`, column by column: counts of
+    1–2 firms and potentials dominated by one firm print « s »; no total reveals a
+    cell; no two published totals differ by 1–2 firms, so that asking for *k* and
+    *k* + 1 sites gives no firm away; a site hidden to protect another is hidden in
+    every plan. ``firms_within_d`` (the same for a site in every plan) follows the
+    primary rule.
+
+    Returns
+    -------
+    dict
+        For each number of sites: the site table with ``newly_covered_firms``,
+        ``newly_covered_exporting``, ``covered_weight`` and ``firms_within_d``
+        replaced by their published values, and the published totals of the first
+        three.
 
     Examples
     --------
-    >>> sites = pd.DataFrame({"commune": ["1", "2", "3"], "newly_covered_firms": [10, 2, 7],
-    ...     "newly_covered_exporting": [3, 0, 4], "covered_weight": [90.0, 30.0, 50.0],
-    ...     "firms_within_d": [12, 2, 9]})
-    >>> firms = pd.DataFrame({"site_commune": ["1"] * 10 + ["2"] * 2 + ["3"] * 7,
-    ...                       "potential": [9.0] * 10 + [15.0] * 2 + [50 / 7] * 7})
-    >>> table, totals = public_relay_sites(sites, firms)
-    >>> table["newly_covered_firms"].tolist(), totals["newly_covered_firms"]
-    ([10, 's', 's'], 19)
-    >>> table["firms_within_d"].tolist()
-    [12, 's', 9]
+    >>> def plan(rows):
+    ...     sites = pd.DataFrame(rows, columns=["commune", "newly_covered_firms",
+    ...         "newly_covered_exporting", "covered_weight", "firms_within_d"])
+    ...     firms = pd.DataFrame({"site_commune": [r[0] for r in rows for _ in range(r[1])],
+    ...         "potential": [r[3] / r[1] for r in rows for _ in range(r[1])]})
+    ...     return sites, firms
+    >>> plans = {1: plan([("1", 10, 3, 90.0, 12)]),
+    ...          2: plan([("1", 10, 3, 90.0, 12), ("3", 7, 4, 50.0, 9)]),
+    ...          3: plan([("1", 10, 3, 90.0, 12), ("3", 7, 4, 50.0, 9), ("2", 1, 0, 85.0, 2)])}
+    >>> out = public_relay_sites(plans)
+    >>> out[2][1]["newly_covered_firms"], out[3][1]["newly_covered_firms"]  # 18 - 17 = 1
+    (17, 's')
+    >>> out[3][0]["newly_covered_firms"].tolist(), out[3][0]["firms_within_d"].tolist()
+    ([10, 7, 's'], [12, 9, 's'])
     """
-    cols = ["newly_covered_firms", "newly_covered_exporting", "covered_weight"]
-    out = sites.copy()
-    if sites.empty:
-        return out, dict.fromkeys(cols, 0)
-    idx = sites["commune"].astype(str).to_numpy()
-    n = sites["newly_covered_firms"].to_numpy(dtype=float)
-    n_exp = sites["newly_covered_exporting"].to_numpy(dtype=float)
-    largest_w = firms.groupby(firms["site_commune"].astype(str))["potential"].max() \
-        .reindex(idx).fillna(0.0).to_numpy(dtype=float)
-    values = pd.DataFrame({"newly_covered_firms": n, "newly_covered_exporting": n_exp,
-                           "covered_weight": sites["covered_weight"].to_numpy(dtype=float)},
-                          index=idx)
-    counts = pd.DataFrame({"newly_covered_firms": n, "newly_covered_exporting": n_exp,
-                           "covered_weight": n}, index=idx)
-    largest = pd.DataFrame({"newly_covered_firms": np.minimum(n, 1.0),
-                            "newly_covered_exporting": np.minimum(n_exp, 1.0),
-                            "covered_weight": largest_w}, index=idx)
-    pub = protect_table(values, counts, largest=largest, column_totals=True,
-                        name="relay_sites", total_label="__total__")
-    body = pub.table.drop(index="__total__")
-    for c in cols:
-        out[c] = [v if v == SECRET else (int(v) if c != "covered_weight" else float(v))
-                  for v in body[c].to_numpy()]
-    within = sites["firms_within_d"].to_numpy(dtype=float)
-    out["firms_within_d"] = [SECRET if s else int(v) for v, s in
-                             zip(within, primary_confidential(within), strict=True)]
-    totals = {c: (v if v == SECRET else (int(v) if c != "covered_weight" else float(v)))
-              for c, v in pub.table.loc["__total__"].items()}
-    return out, totals
+    cols = ("newly_covered_firms", "newly_covered_exporting", "covered_weight")
+    choices = list(plans)
+    labels: list[str] = []
+    for k in choices:
+        labels += [c for c in plans[k][0]["commune"].astype(str) if c not in labels]
+
+    def frame(get: Any) -> pd.DataFrame:
+        out = pd.DataFrame(np.nan, index=pd.Index(labels, dtype=object), columns=choices)
+        for k in choices:
+            sites, firms = plans[k]
+            if len(sites):
+                out.loc[sites["commune"].astype(str).to_numpy(), k] = np.asarray(
+                    get(sites, firms), dtype=float)
+        return out
+
+    n = frame(lambda st, f: st["newly_covered_firms"])
+    n_exp = frame(lambda st, f: st["newly_covered_exporting"])
+    weight = frame(lambda st, f: st["covered_weight"])
+    largest = frame(lambda st, f: f.groupby(f["site_commune"].astype(str))["potential"].max()
+                    .reindex(st["commune"].astype(str)).fillna(0.0))
+    pubs = {"newly_covered_firms": protect_alternatives(n, n, name="relay_sites_firms"),
+            "newly_covered_exporting": protect_alternatives(n_exp, n_exp,
+                                                            name="relay_sites_exporting"),
+            "covered_weight": protect_alternatives(weight, n, largest=largest,
+                                                   name="relay_sites_weight")}
+    result: dict[int, tuple[pd.DataFrame, dict[str, Any]]] = {}
+    for k in choices:
+        sites = plans[k][0].copy()
+        codes = sites["commune"].astype(str).to_numpy()
+        for c in cols:
+            column = pubs[c].table[k]
+            sites[c] = [_published(column[code], c) for code in codes]
+        within = sites["firms_within_d"].to_numpy(dtype=float)
+        sites["firms_within_d"] = [SECRET if hidden else int(v) for v, hidden in
+                                   zip(within, primary_confidential(within), strict=True)]
+        totals = {c: _published(pubs[c].table.at[TOTAL_LABEL, k], c) for c in cols}
+        result[k] = (sites, totals)
+    return result
+
+
+def public_relay_plans(data: Any, year: int) -> dict[int, tuple[pd.DataFrame, dict[str, Any]]]:
+    """The public relay plans of ``year``: :func:`public_relay_sites` of the plans at
+    :func:`public_distance_km` for every number of sites of :data:`SITE_CHOICES`,
+    computed once per registry state (in a visitors' slot, :func:`dashboard.limits.
+    cached`)."""
+    d = public_distance_km()
+
+    def build() -> dict[int, tuple[pd.DataFrame, dict[str, Any]]]:
+        return public_relay_sites({k: data.relays(int(year), k, d) for k in SITE_CHOICES})
+    return limits.cached(data, "act_public_relays", (int(year), d), build)
 
 
 def public_what_if(table: pd.DataFrame) -> pd.DataFrame:
-    """The what-if table as published: firm-based measures of a territory with 1 or 2
-    firms, firm counts of 1 or 2 and the measures computed from them print « s », before
-    and after; a change is « s » when either end is.
+    """The what-if table as published: the measures that rest on no firm.
+
+    A scenario is free (any commune, any pair of actors), so two scenarios can differ
+    by one relay covering one or two firms: the firm-based measures (source
+    ``proximity`` and the indicators that involve firms) are not published, whatever
+    their values; the measures of the actor network are.
 
     Examples
     --------
     >>> t = pd.DataFrame({"level": ["departement"] * 4, "code": ["48"] * 4,
-    ...     "name": ["Lozère"] * 4, "source": ["indicators", "proximity", "proximity",
-    ...     "network"], "measure": ["n_firms", "n_unserved", "unserved_share", "n_actors"],
-    ...     "before": [50.0, 2.0, 0.04, 6.0], "after": [50.0, 0.0, 0.0, 7.0]})
+    ...     "name": ["Lozère"] * 4, "source": ["indicators", "proximity", "indicators",
+    ...     "network"], "measure": ["n_firms", "n_unserved", "n_actors", "n_ties"],
+    ...     "before": [50.0, 2.0, 6.0, 4.0], "after": [50.0, 0.0, 7.0, 5.0]})
     >>> t["change"] = t["after"] - t["before"]
-    >>> public_what_if(t)[["before", "after", "change"]].values.tolist()
-    [[50.0, 50.0, 0.0], ['s', 0.0, 's'], ['s', 0.0, 's'], [6.0, 7.0, 1.0]]
+    >>> public_what_if(t)["measure"].tolist()
+    ['n_actors', 'n_ties']
     """
-    out = table.copy().astype({"before": object, "after": object, "change": object})
-    if table.empty:
-        return out
     firm_based = table["source"].eq("proximity") | (
         table["source"].eq("indicators") & table["measure"].map(involves_firms))
-    key = table["level"].astype(str) + "|" + table["code"].astype(str)
-    is_n = table["measure"].eq("n_firms").to_numpy()
-    n_firms = pd.Series(table["before"].to_numpy(dtype=float)[is_n], index=key[is_n])
-    n_firms = n_firms[~n_firms.index.duplicated()]
-    small = key.map(n_firms).to_numpy(dtype=float)
-    tiny_territory = firm_based.to_numpy() & primary_confidential(np.nan_to_num(small, nan=3))
-    for when in ("before", "after"):
-        secret = tiny_territory.copy()
-        values = table[when].to_numpy(dtype=float)
-        for count, derived in FIRM_COUNTS.items():
-            is_count = table["measure"].eq(count).to_numpy()
-            hit = is_count & primary_confidential(np.nan_to_num(values, nan=0))
-            secret |= hit
-            hit_keys = set(key[hit])
-            if derived and hit_keys:
-                secret |= (table["measure"].isin(derived) & key.isin(hit_keys)).to_numpy()
-        out.loc[secret, when] = SECRET
-        out.loc[secret, "change"] = SECRET
-    return out
+    return table.loc[~firm_based.to_numpy()].copy()
 
 
 def scenario_document(scenario: dict[str, Any], year: int, name: str) -> dict[str, Any]:
@@ -606,7 +672,7 @@ def _what_if(data: Any, year: int, level: str, text: str) -> pd.DataFrame:
             path = Path(tmp) / "scenario.yaml"
             path.write_text(text, encoding="utf-8")
             return activation.what_if(data.registry, path, int(year), level=level)
-    return data.cached("act_what_if", (int(year), level, text), run)  # type: ignore[no-any-return]
+    return limits.cached(data, "act_what_if", (int(year), level, text), run)
 
 
 def warm(data: Any) -> None:
@@ -614,6 +680,7 @@ def warm(data: Any) -> None:
     year = data.last_year()
     data.ties(year, 10)
     data.relays(year, 5, float(get_settings().unserved_distance_km))
+    public_relay_plans(data, year)
     _groups_public(data, year)
     _actors(data, year)
     _outlines(data)
@@ -741,6 +808,7 @@ def _ties_tab(ctx: Any, lang: str) -> html.Div:
 
 def _relays_tab(ctx: Any, lang: str) -> html.Div:
     s = get_settings()
+    low, high = s.dashboard_distance_range_km
     staff: list[Any] = []
     if ctx.staff:
         staff = [html.H3(tr("covered_firms_title", lang)), dcc.Loading(_table(
@@ -759,10 +827,15 @@ def _relays_tab(ctx: Any, lang: str) -> html.Div:
             html.Label([tr("sites", lang), dcc.Dropdown(
                 id="act-sites", options=[{"label": str(k), "value": k} for k in SITE_CHOICES],
                 value=5, clearable=False)], className="control"),
+            # the public plan is published at one distance (with every number of sites)
             html.Label([tr("distance", lang), dcc.Input(
-                id="act-distance", type="number", min=1, max=200, step=1, debounce=True,
-                value=s.unserved_distance_km)], className="control"),
+                id="act-distance", type="number", min=low, max=high, step=1, debounce=True,
+                value=s.unserved_distance_km if ctx.staff else public_distance_km(),
+                disabled=not ctx.staff)], className="control"),
         ], className="controls"),
+        *([] if ctx.staff else [html.P(tr("public_distance", lang, km=format_number(
+            public_distance_km(), lang, 0)), className="secret-note",
+            id="act-public-distance")]),
         dcc.Loading(html.Div([
             html.Div(id="act-relays-error"),
             html.Div(id="act-relays-figures", className="key-figures"),
@@ -948,8 +1021,11 @@ def _relay_view(data: Any, year: int, sites: int, d: float | None, staff: bool
             "newly_covered_firms": int(table["newly_covered_firms"].sum()),
             "newly_covered_exporting": int(table["newly_covered_exporting"].sum()),
             "covered_weight": float(table["covered_weight"].sum())}
-    else:
-        view, totals = public_relay_sites(view, firms)
+    else:  # the plan of ``sites`` as published with every other number of sites
+        published, totals = public_relay_plans(data, year)[sites]
+        for c in ("newly_covered_firms", "newly_covered_exporting", "covered_weight",
+                  "firms_within_d"):
+            view[c] = published[c].to_numpy()
     return view, totals, firms
 
 
@@ -1006,28 +1082,27 @@ def _what_if_result(table: pd.DataFrame, staff: bool, only_changes: bool, lang: 
                     attrs: dict[str, Any]) -> html.Div:
     shown = table if staff else public_what_if(table)
     region = shown.loc[shown["level"].eq("region")]
-
-    def pick(measure: str) -> tuple[Any, Any]:
-        row = region.loc[region["measure"].eq(measure)]
-        if row.empty:
-            return None, None
-        return row["before"].iloc[0], row["after"].iloc[0]
-    figures = html.Div([
-        _before_after(tr("m_n_unserved", lang), *pick("n_unserved"), lang,
+    firm_figures = [
+        _before_after(tr("m_n_unserved", lang), *pick_of(region, "n_unserved"), lang,
                       figure_id="act-wi-kf-unserved"),
-        _before_after(tr("kf_components", lang), *pick("n_components"), lang,
+        _before_after(tr("m_firms_reached_share", lang),
+                      *pick_of(region, "firms_reached_share"), lang, decimals=1, pct=True,
+                      figure_id="act-wi-kf-reached")] if staff else []
+
+    figures = html.Div([
+        *firm_figures[:1],
+        _before_after(tr("kf_components", lang), *pick_of(region, "n_components"), lang,
                       figure_id="act-wi-kf-components"),
-        _before_after(tr("wi_efficiency", lang), *pick("efficiency"), lang, decimals=3,
-                      figure_id="act-wi-kf-efficiency"),
-        _before_after(tr("m_firms_reached_share", lang), *pick("firms_reached_share"), lang,
-                      decimals=1, pct=True, figure_id="act-wi-kf-reached"),
-        _before_after(tr("m_n_actors", lang), *pick("n_actors"), lang,
+        _before_after(tr("wi_efficiency", lang), *pick_of(region, "efficiency"), lang,
+                      decimals=3, figure_id="act-wi-kf-efficiency"),
+        *firm_figures[1:],
+        _before_after(tr("m_n_actors", lang), *pick_of(region, "n_actors"), lang,
                       figure_id="act-wi-kf-actors"),
     ], className="key-figures")
     rows = shown
     if only_changes:
-        changed = table["change"].fillna(0).abs().gt(1e-12) | (
-            table["before"].isna() != table["after"].isna())
+        changed = shown["change"].fillna(0).abs().gt(1e-12) | (
+            shown["before"].isna() != shown["after"].isna())
         rows = shown.loc[changed.to_numpy()]
     levels = {"region": tr("wi_region", lang), "departement": tr("departement", lang),
               "epci": tr("epci", lang)}
@@ -1058,8 +1133,34 @@ def _what_if_result(table: pd.DataFrame, staff: bool, only_changes: bool, lang: 
     summary = html.P(tr("wi_summary", lang, relays=attrs.get("relays", 0),
                         ties=attrs.get("ties", 0), year=attrs.get("year", "")),
                      id="act-wi-summary", className="intro")
-    notes: list[Any] = [] if staff else [ui.secret_note(lang)]
+    notes: list[Any] = [] if staff else [html.P(tr("wi_public_note", lang),
+                                                 className="secret-note",
+                                                 id="act-wi-public-note")]
     return html.Div([summary, figures, tbl, *notes])
+
+
+def pick_of(region: pd.DataFrame, measure: str) -> tuple[Any, Any]:
+    """Before and after of ``measure`` in the région rows of a what-if table."""
+    row = region.loc[region["measure"].eq(measure)]
+    if row.empty:
+        return None, None
+    return row["before"].iloc[0], row["after"].iloc[0]
+
+
+def _staff_distance(value: Any) -> float | None:
+    """The distance d typed by staff, or None when it is not a number within
+    ``settings.dashboard_distance_range_km``."""
+    low, high = get_settings().dashboard_distance_range_km
+    try:
+        d = float(value)
+    except (TypeError, ValueError):
+        return None
+    return d if low <= d <= high else None
+
+
+def _distance_range(lang: str) -> dict[str, str]:
+    low, high = get_settings().dashboard_distance_range_km
+    return {"low": format_number(low, lang, 0), "high": format_number(high, lang, 0)}
 
 
 def _actor_options(data: Any, year: int, lang: str) -> list[dict[str, str]]:
@@ -1080,6 +1181,11 @@ def register(app: Any, data: Any) -> None:
     def _ties(year: int | None, top: int | None, lang: str) -> tuple[Any, ...]:
         if year is None or top is None:
             return [], [], []
+        try:  # a visitor computes in a slot (the result is then cached)
+            limits.cached(data, "act_ties_done", (int(year), int(top)),
+                          lambda: data.ties(int(year), int(top)) is not None)
+        except limits.BusyError as exc:
+            return [], [], [ui.error_box(str(exc), lang)]
         view = _ties_view(data, int(year), int(top), lang)
         ties = data.ties(int(year), int(top))
         before = ties.attrs.get("before", {})
@@ -1108,23 +1214,26 @@ def register(app: Any, data: Any) -> None:
                 lang: str) -> tuple[Any, ...]:
         if year is None or sites is None:
             return [], [], [], go.Figure(), None
-        try:
-            d = float(distance)
-            if not 1 <= d <= 200 or math.isnan(d):
-                raise ValueError
-        except (TypeError, ValueError):
-            return ([], [], [], go.Figure(),
-                    ui.error_box(tr("bad_distance", lang, value=distance), lang))
         staff = is_staff()
-        view, totals, fig = data.cached(
-            "act_relay_view", (int(year), int(sites), d, staff, lang),
-            lambda: _relay_output(data, int(year), int(sites), d, staff, lang))
+        d = _staff_distance(distance) if staff else public_distance_km()
+        if d is None:
+            return ([], [], [], go.Figure(), ui.error_box(tr(
+                "bad_distance", lang, value=distance,
+                **_distance_range(lang)), lang))
+        try:
+            view, totals, fig = data.cached(
+                "act_relay_view", (int(year), int(sites), d, staff, lang),
+                lambda: _relay_output(data, int(year), int(sites), d, staff, lang))
+        except limits.BusyError as exc:
+            return [], [], [], go.Figure(), ui.error_box(str(exc), lang)
         table, _firms = data.relays(int(year), int(sites), d)
         a = table.attrs
-        unserved = a.get("unserved_firms", 0)
+        unserved: Any = a.get("unserved_firms", 0)
+        if not staff and bool(primary_confidential([unserved])[0]):
+            unserved = SECRET
         covered = totals["newly_covered_firms"]
-        share = "" if isinstance(covered, str) or not unserved else \
-            f" ({format_percent(covered / unserved, lang, 1)})"
+        share = "" if isinstance(covered, str) or isinstance(unserved, str) or not unserved \
+            else f" ({format_percent(covered / unserved, lang, 1)})"
         figures = [
             ui.key_figure(tr("kf_unserved", lang), unserved, lang, decimals=0,
                           figure_id="act-kf-unserved"),
@@ -1154,9 +1263,8 @@ def register(app: Any, data: Any) -> None:
         require_staff()
         if not selected or not rows or year is None or sites is None:
             return [], False
-        try:
-            d = float(distance)
-        except (TypeError, ValueError):
+        d = _staff_distance(distance)
+        if d is None:
             return [], False
         commune = str(rows[selected[0]]["commune"])
         _, firms = data.relays(int(year), int(sites), d)
@@ -1282,6 +1390,10 @@ def register(app: Any, data: Any) -> None:
 
         communes = _names(data, "commune")
         s = get_settings()
+        n_items = len(scen["relays"]) + len(scen["ties"])
+        if n_items >= s.dashboard_scenario_max_items:
+            where = {"act-add-site": "relays", "act-add-rec-tie": "ties"}.get(str(trig), "wi")
+            return fail(tr("wi_err_too_many", lang, n=n_items), where)
         if trig in ("act-wi-add-relay", "act-add-site"):
             where = "wi" if trig == "act-wi-add-relay" else "relays"
             if trig == "act-add-site":
@@ -1399,6 +1511,8 @@ def register(app: Any, data: Any) -> None:
         text = yaml.safe_dump(doc, allow_unicode=True, sort_keys=False)
         try:
             table = _what_if(data, int(year), level or "departement", text)
+        except limits.BusyError as exc:
+            return ui.error_box(str(exc), lang, component_id="act-wi-run-error")
         except (ValidationError, InputFormatError, RegistryError, EmptyDataError,
                 ValueError) as exc:
             return ui.error_box(tr("wi_err_run", lang, message=str(exc)), lang,

@@ -14,7 +14,9 @@
   lock, exactly the CLI's ``ecosystem import``: the same validation, the same error
   report (file, row, column, value, expected), and nothing changed on error. Files
   over ``settings.dashboard_upload_max_mb`` are refused in the browser (the upload
-  component does not send them) and by the server (HTTP 413).
+  component does not send them) and by the server (HTTP 413); what they expand to is
+  bounded before they are parsed (:func:`dashboard.uploads.check_upload`: uncompressed
+  size of a workbook, number of cells), and the error report shortens long values.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from ecosystem.settings import CATEGORIES, get_settings
 from .. import components as comp
 from ..auth import is_staff, require_staff, staff_output
 from ..i18n import category_label, translator
+from ..uploads import check_upload, shorten
 
 PATH = "/donnees"
 NAV = "nav_data"
@@ -48,7 +51,7 @@ STAFF_ONLY = False
 
 __all__ = ["PATH", "NAV", "STAFF_ONLY", "layout", "register", "warm", "summary",
            "safe_filename", "import_upload", "export_bytes", "firm_tables", "KINDS",
-           "PUBLIC_LAYERS", "STAFF_LAYERS"]
+           "PUBLIC_LAYERS", "STAFF_LAYERS", "FORMATS", "problem_line", "MAX_PROBLEMS_SHOWN"]
 
 #: Components that receive firm-level data or act for staff only.
 IMPORT_RESULT = staff_output("data-import-result")
@@ -322,14 +325,16 @@ def import_upload(data: Any, kind: str, filename: str, raw: bytes, year: int | N
                   ) -> ImportReport:
     """Import one uploaded file as ``ecosystem import --<kind> FILE [--year Y]`` would.
 
-    Raises what the import raises (ValidationError, InputFormatError...); nothing
-    is changed then.
+    Raises what the import raises (ValidationError, InputFormatError...), and
+    :class:`dashboard.uploads.UploadTooLargeError` for a file whose content exceeds
+    the dashboard's bounds (checked before it is parsed); nothing is changed then.
     """
     if kind not in KINDS:
         raise ValueError(f"unknown kind of file {kind!r}; expected one of {KINDS}")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / safe_filename(filename)
         path.write_bytes(raw)
+        check_upload(path)
         with data.write_lock:
             return data.registry.import_files(**{kind: str(path)},  # type: ignore[no-any-return]
                                               year=year)
@@ -347,9 +352,41 @@ def _report_box(report: ImportReport, lang: str) -> html.Div:
     return html.Div(lines, className="ok-box", id="data-import-ok", role="status")
 
 
+#: Problems listed in an import's error report (the CLI lists as many).
+MAX_PROBLEMS_SHOWN = 50
+
+
+def problem_line(problem: Any, limit: int = 500) -> str:
+    """One problem of an import as the CLI prints it, a part longer than ``limit``
+    characters shortened (a column name or the columns found may be megabytes long).
+
+    Examples
+    --------
+    >>> from ecosystem import Problem
+    >>> problem_line(Problem("a.csv", 3, "n" * 1000, "x", "a number"), 20)
+    "a.csv, row 3, column 'nnnnnnnnnnnnnnnnn… (1000 characters)': got 'x', expected a number"
+    >>> problem_line(Problem("a.csv", 3, "year", "x", "a number"))
+    "a.csv, row 3, column 'year': got 'x', expected a number"
+    """
+    parts = (problem.file, problem.column or "", problem.value, problem.expected)
+    if all(len(str(p)) <= limit for p in parts):
+        return str(problem)
+    where = shorten(str(problem.file), limit)
+    if problem.row is not None:
+        where += f", row {problem.row}"
+    if problem.column is not None:
+        where += f", column '{shorten(str(problem.column), limit)}'"
+    return (f"{where}: got {shorten(str(problem.value), limit)!r}, expected "
+            f"{shorten(str(problem.expected), limit)}")
+
+
 def _problems_box(exc: ValidationError, name: str, lang: str) -> html.Div:
-    # the lines the CLI prints under "error: N problem(s) found; nothing was imported:"
-    lines = [ln.removeprefix("  - ").strip() for ln in str(exc).splitlines()[1:]]
+    # the lines the CLI prints under "error: N problem(s) found; nothing was imported:",
+    # long values shortened
+    lines = [problem_line(p) for p in exc.problems[:MAX_PROBLEMS_SHOWN]]
+    more = len(exc.problems) - len(lines)
+    if more > 0:
+        lines.append(f"... and {more} more")
     return html.Div([html.Strong(t("problems", lang, n=len(exc.problems), name=name)),
                      html.Ul([html.Li(ln, className="problem") for ln in lines],
                              className="problems")],
@@ -507,8 +544,8 @@ def register(app: Any, data: Any) -> None:
             return _problems_box(exc, safe_filename(name), lang), no_update, ""
         except (InputFormatError, RegistryError, EmptyDataError, FileNotFoundError,
                 ValueError) as exc:
-            return (comp.error_box(t("refused", lang, msg=str(exc)), lang, "data-import-errors"),
-                    no_update, "")
+            return (comp.error_box(t("refused", lang, msg=shorten(str(exc), 1000)), lang,
+                                   "data-import-errors"), no_update, "")
         return _report_box(report, lang), summary(data, lang, True), ""
 
     def _export(layer: Any, fmt: Any, year: Any) -> Any:

@@ -40,7 +40,7 @@ from ecosystem import catalogue
 from ecosystem.formatting import format_number
 from ecosystem.settings import CATEGORIES, get_settings
 
-from .. import auth
+from .. import auth, limits
 from ..components import dropdown_labels, error_box, page, year_dropdown
 from ..i18n import LEVEL_LABELS, category_label, translator
 
@@ -49,6 +49,7 @@ NAV = "nav_map"
 STAFF_ONLY = False
 
 __all__ = ["PATH", "NAV", "STAFF_ONLY", "ROUTE", "PUBLIC_KINDS", "STAFF_KINDS", "MapParams",
+           "DISTANCE_RANGE_KM", "DISTANCE_STEP_KM", "CLASSES_RANGE",
            "MapRequestError", "parse_map_params", "map_html", "map_url", "layout",
            "register", "warm"]
 
@@ -66,6 +67,8 @@ _CHOROPLETH_KINDS = ("choropleth", "combined")
 _DISTANCE_KINDS = ("coverage", "firms", "combined")
 #: Range of the threshold d (km) offered by the slider and accepted by the route.
 DISTANCE_RANGE_KM: tuple[float, float] = (10.0, 60.0)
+#: Step of the slider (km): the distances a callback accepts (dashboard.limits).
+DISTANCE_STEP_KM = 5.0
 #: Range of the number of classes of the choropleth.
 CLASSES_RANGE: tuple[int, int] = (2, 7)
 _DEFAULT_PUBLIC_KIND = "choropleth"
@@ -248,6 +251,12 @@ def parse_map_params(args: Mapping[str, Any], *, years: Sequence[int], staff: bo
     distance_text = _one(args, "distance_km")
     distance = _number(distance_text, "distance_km", *DISTANCE_RANGE_KM) \
         if distance_text is not None else None
+    if distance is not None and distance != get_settings().unserved_distance_km:
+        k = (distance - DISTANCE_RANGE_KM[0]) / DISTANCE_STEP_KM
+        if abs(k - round(k)) > 1e-9:  # the slider's values only: each one is a map to build
+            raise MapRequestError(f"distance_km={distance_text!r}: expected a number between "
+                                  f"{DISTANCE_RANGE_KM[0]:g} and {DISTANCE_RANGE_KM[1]:g} in "
+                                  f"steps of {DISTANCE_STEP_KM:g}")
     cats_text = _one(args, "categories")
     cats: tuple[str, ...] | None = None
     if cats_text is not None:
@@ -280,7 +289,8 @@ def map_html(data: Any, params: MapParams) -> str:
             public=params.public)
         return maps.to_html(m)
 
-    return data.cached("map_html", params.key(), build)
+    # a map is built once per parameters; visitors build at most a few at once
+    return limits.cached(data, "map_html", params.key(), build)
 
 
 def map_url(params: MapParams, download: bool = False) -> str:
@@ -358,7 +368,7 @@ def layout(ctx: Any) -> Any:
     ], className="controls")
     controls2 = html.Div([
         html.Label([tr("distance", lang), dcc.Slider(
-            id="map-distance", min=lo, max=hi, step=5, value=distance,
+            id="map-distance", min=lo, max=hi, step=DISTANCE_STEP_KM, value=distance,
             marks={int(v): f"{int(v)} km" for v in range(int(lo), int(hi) + 1, 10)},
             tooltip={"placement": "bottom", "always_visible": False})],
             className="control wide map-distance"),

@@ -7,12 +7,19 @@ server's, one per (registry state, territory, level, year, comparison year,
 language), at most one at a time (a report takes tens of seconds of CPU); the
 files are served by ``/rapport/fichier/<key>/<name>`` from a fixed list of names,
 never from a path the browser sends.
+
+The manifest written by the report holds what is not public: the registry's path,
+the settings (the cache folder names the server's user), the software version and
+the audit of the suppressed cells. Staff download it whole; the public gets
+:func:`public_manifest` (parameters, hashes of the files and registry, the
+disclosure rules and the number of suppressed cells).
 """
 
 from __future__ import annotations
 
 import atexit
 import hashlib
+import json
 import shutil
 import tempfile
 import threading
@@ -21,8 +28,9 @@ from pathlib import Path
 from typing import Any
 
 from dash import Input, Output, State, dcc, html
-from flask import abort, send_file
+from flask import Response, abort, send_file
 
+from .. import auth, limits
 from ..components import (
     error_box,
     level_dropdown,
@@ -33,9 +41,15 @@ from ..components import (
 )
 from ..i18n import translator
 
+__all__ = ["PATH", "NAV", "STAFF_ONLY", "LEVELS", "FILES", "layout", "register", "build",
+           "public_manifest"]
+
 PATH = "/rapport"
 NAV = "nav_report"
 STAFF_ONLY = False
+
+#: Levels offered by the page.
+LEVELS: tuple[str, ...] = ("region", "departement", "epci")
 
 TEXT = {
     "title": ("Rapport annuel", "Annual report"),
@@ -109,7 +123,37 @@ def build(data: Any, territory: str, level: str, year: int, compare_year: int | 
         _built[key] = out
         return key
 
-    return data.cached("report", params, make)
+    return limits.cached(data, "report", params, make)  # visitors: a slot, or "busy"
+
+
+def public_manifest(manifest: dict[str, Any]) -> dict[str, Any]:
+    """What the public may read of a report's manifest: no path, settings, version or
+    audit of suppressed cells.
+
+    Examples
+    --------
+    >>> full = {"report": "r", "generated": "2026-01-01T00:00:00+00:00",
+    ...         "software_version": "1.2", "registry": {"path": "/home/u/r.gpkg",
+    ...         "sha256": "ab", "synthetic": True}, "parameters": {"year": 2025},
+    ...         "settings": {"cache_dir": "/home/u/.cache"}, "files": {"report.pdf": "cd"},
+    ...         "disclosure": {"rules": {"min_firms": 3}, "suppressed_cells": 2,
+    ...                        "audit": [{"row": "x", "n_firms": 1}]}}
+    >>> sorted(public_manifest(full))
+    ['disclosure', 'files', 'generated', 'parameters', 'registry', 'report']
+    >>> public_manifest(full)["registry"]
+    {'sha256': 'ab', 'synthetic': True}
+    >>> public_manifest(full)["disclosure"]
+    {'rules': {'min_firms': 3}, 'suppressed_cells': 2}
+    """
+    registry = manifest.get("registry") or {}
+    disclosure = manifest.get("disclosure") or {}
+    return {
+        "report": manifest.get("report"), "generated": manifest.get("generated"),
+        "registry": {k: registry[k] for k in ("sha256", "synthetic") if k in registry},
+        "parameters": manifest.get("parameters"), "files": manifest.get("files"),
+        "disclosure": {k: disclosure[k] for k in ("rules", "suppressed_cells")
+                       if k in disclosure},
+    }
 
 
 def layout(ctx: Any) -> Any:
@@ -122,7 +166,7 @@ def layout(ctx: Any) -> Any:
     return page(
         t("title", lang), t("intro", lang),
         html.Div([
-            level_dropdown("report-level", lang, "departement"),
+            level_dropdown("report-level", lang, "departement", LEVELS),
             territory_dropdown("report-territory", terr, first, lang),
             year_dropdown("report-year", years, year, lang),
             year_dropdown("report-compare-year", years, before, lang, "compare_year",
@@ -144,6 +188,7 @@ def register(app: Any, data: Any) -> None:
     @app.callback(Output("report-territory", "options"), Output("report-territory", "value"),
                   Input("report-level", "value"), State("report-territory", "value"))
     def _territories(level: str, current: str | None) -> tuple[Any, Any]:
+        # level: one of LEVELS (checked before the callback runs, dashboard.limits)
         terr = data.territories(level)
         codes = terr["code"].astype(str).tolist()
         return territory_options(terr), current if current in codes else (
@@ -161,6 +206,8 @@ def register(app: Any, data: Any) -> None:
         try:
             key = build(data, str(territory), level, int(year),
                         None if compare_year is None else int(compare_year), report_lang)
+        except limits.BusyError as exc:
+            return error_box(str(exc), lang, "report-error")
         except (ValueError, KeyError, LookupError, OSError) as exc:
             return error_box(str(exc.args[0] if exc.args else exc), lang, "report-error")
         terr = data.territories(level)
@@ -180,5 +227,16 @@ def register(app: Any, data: Any) -> None:
         path = folder / name
         if not path.is_file():
             abort(404)
-        return send_file(path, mimetype=FILES[name][1], as_attachment=name != "report.html",
+        if name == "manifest.json" and not auth.is_staff():
+            body = public_manifest(json.loads(path.read_text(encoding="utf-8")))
+            resp = Response(json.dumps(body, ensure_ascii=False, indent=1),
+                            mimetype=FILES[name][1])
+            resp.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+            return resp
+        resp = send_file(path, mimetype=FILES[name][1], as_attachment=name != "report.html",
                          download_name=name)
+        if name == "report.html":  # self-contained: styles inline, images as data: URIs
+            resp.headers["Content-Security-Policy"] = (
+                "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+                "font-src data:; frame-ancestors 'none'; form-action 'none'")
+        return resp

@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from flask import Response, request
+from flask import Response, has_request_context, request
 
 from ecosystem.settings import CATEGORIES, RELATION_KINDS, get_settings
 
@@ -476,8 +476,8 @@ def _items(sent: Any, declared: Sequence[Mapping[str, Any]], where: str
     if sent is None:
         sent = []
     if not isinstance(sent, list) or len(sent) != len(declared):
-        raise RefusedRequestError(f"{where}: expected {len(declared)} item(s) as the callback "
-                              "declares")
+        raise RefusedRequestError(f"{where}: expected {len(declared)} item(s) as the "
+                                  "callback declares")
     out = []
     for item, dec in zip(sent, declared, strict=True):
         did, prop = str(dec["id"]), str(dec["property"])
@@ -640,15 +640,15 @@ _SLOTS = _Slots()
 
 
 def heavy(compute: Callable[[], T]) -> T:
-    """``compute()`` in one of the slots of visitors' expensive computations (staff
-    run at once).
+    """``compute()`` in one of the slots of visitors' expensive computations (staff,
+    and work outside a request such as the precomputation before serving, run at once).
 
     Raises
     ------
     BusyError
         No slot freed within ``settings.dashboard_public_heavy_wait_seconds``.
     """
-    return _SLOTS.run(compute, auth.is_staff())
+    return _SLOTS.run(compute, not has_request_context() or auth.is_staff())
 
 
 def cached(data: Any, name: str, params: Sequence[Hashable], compute: Callable[[], T]) -> T:

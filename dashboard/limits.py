@@ -1,5 +1,5 @@
 """What a request may ask of the dashboard: every callback input checked against what
-the pages offer, and the expensive computations visitors may run at once.
+the pages offer.
 
 **Inputs.** :func:`rules` declares, for every input and state of every callback of
 the dashboard (component id and property), the values its page offers: the
@@ -13,14 +13,9 @@ HTTP 400 and a message saying what was expected; nothing is computed. A callback
 added without declaring its inputs is refused the same way (the tests check that
 every input is declared).
 
-**Work.** :func:`heavy` runs an expensive computation (a report, a what-if, a
-relay plan, a map) for a visitor without sign-in only when one of
-``settings.dashboard_public_heavy_slots`` is free, waiting at most
-``settings.dashboard_public_heavy_wait_seconds``; otherwise it raises :class:`BusyError`
-(HTTP 503 with ``Retry-After``, or a message on the page), so that visitors cannot
-take every worker thread of the server. Staff are not limited. Each computation a
-visitor can ask for is one of a finite set of choices (the values above), so the
-work of the public view is bounded.
+Each computation a visitor can ask for is thus one of a finite set of choices, and
+the expensive ones run in the slots of :mod:`dashboard.slots`, so the work of the
+public view is bounded.
 
 Examples
 --------
@@ -36,23 +31,21 @@ from __future__ import annotations
 import json
 import math
 import re
-import threading
-from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any
 
-from flask import Response, has_request_context, request
+from flask import Response, request
 
 from ecosystem.settings import CATEGORIES, RELATION_KINDS, get_settings
 
 from . import auth
+from .slots import BusyError
 
 __all__ = ["Rule", "RequestContext", "one_of", "optional", "integer", "number", "steps",
            "text", "subset", "clicks", "mapping", "records", "rules", "check_callback",
-           "install", "heavy", "cached", "BusyError", "RefusedRequestError", "LANGS_OFFERED"]
-
-T = TypeVar("T")
+           "install", "RefusedRequestError", "LANGS_OFFERED"]
 
 #: Languages of the interface.
 LANGS_OFFERED: tuple[str, ...] = ("fr", "en")
@@ -562,7 +555,7 @@ def check_callback(payload: Any, callback_map: Mapping[str, Any],
 
 def install(app: Any, data: Any) -> None:
     """Check every callback request of ``app`` before it runs (HTTP 400 when it asks
-    what no page offers), and answer :class:`BusyError` with HTTP 503."""
+    what no page offers), and answer :class:`dashboard.slots.BusyError` with HTTP 503."""
     server = app.server
 
     @server.before_request
@@ -592,66 +585,3 @@ def install(app: Any, data: Any) -> None:
 def _refuse(message: str, status: int) -> Response:
     return Response(json.dumps({"error": f"request refused: {message}"}, ensure_ascii=False),
                     status=status, mimetype="application/json")
-
-
-# ---------------------------------------------------------------------------
-# expensive computations of visitors
-# ---------------------------------------------------------------------------
-
-class BusyError(RuntimeError):
-    """Every slot for visitors' expensive computations is taken (HTTP 503)."""
-
-    def __init__(self) -> None:
-        super().__init__("serveur occupé : trop de calculs en cours, réessayez dans un "
-                         "instant / server busy: too many computations running, try again "
-                         "in a moment")
-
-
-class _Slots:
-    def __init__(self) -> None:
-        self._guard = threading.Lock()
-        self._sem: threading.BoundedSemaphore | None = None
-        self._size = 0
-        self._local = threading.local()
-
-    def semaphore(self) -> threading.BoundedSemaphore:
-        size = get_settings().dashboard_public_heavy_slots
-        with self._guard:
-            if self._sem is None or self._size != size:
-                self._sem, self._size = threading.BoundedSemaphore(size), size
-            return self._sem
-
-    def run(self, compute: Callable[[], T], staff: bool) -> T:
-        depth = getattr(self._local, "depth", 0)
-        if staff or depth:  # staff, or already inside a slot (nested computation)
-            return compute()
-        sem = self.semaphore()
-        if not sem.acquire(timeout=get_settings().dashboard_public_heavy_wait_seconds):
-            raise BusyError()
-        self._local.depth = 1
-        try:
-            return compute()
-        finally:
-            self._local.depth = 0
-            sem.release()
-
-
-_SLOTS = _Slots()
-
-
-def heavy(compute: Callable[[], T]) -> T:
-    """``compute()`` in one of the slots of visitors' expensive computations (staff,
-    and work outside a request such as the precomputation before serving, run at once).
-
-    Raises
-    ------
-    BusyError
-        No slot freed within ``settings.dashboard_public_heavy_wait_seconds``.
-    """
-    return _SLOTS.run(compute, not has_request_context() or auth.is_staff())
-
-
-def cached(data: Any, name: str, params: Sequence[Hashable], compute: Callable[[], T]) -> T:
-    """``data.cached(name, params, compute)``, computing in a slot (:func:`heavy`) only
-    when the value is not in the cache yet."""
-    return data.cached(name, params, lambda: heavy(compute))  # type: ignore[no-any-return]

@@ -34,7 +34,7 @@ from urllib.parse import quote, unquote, urljoin, urlsplit
 import pytest
 import requests
 
-from dashboard import auth, limits
+from dashboard import auth, limits, slots
 from dashboard.app import create_app, pages
 from dashboard.cli import make_server
 from dashboard.uploads import UploadTooLargeError, check_upload, count_cells
@@ -602,7 +602,7 @@ def test_busy_server_refuses_visitors_computations(live) -> None:  # type: ignor
 
     def hold() -> None:
         with live.app.server.test_request_context("/"):
-            limits.heavy(lambda: (held.set(), release.wait(60)))
+            slots.heavy(lambda: (held.set(), release.wait(60)))
 
     t = threading.Thread(target=hold, daemon=True)
     t.start()
@@ -976,3 +976,24 @@ def test_rules_module_refuses_unknown_inputs() -> None:
             "changedPropIds": ["undeclared.value"]}
     with pytest.raises(limits.RefusedRequestError, match="no allowed values"):
         limits.check_callback(body, callback_map, limits.RequestContext(None, False))
+
+
+def test_work_outside_a_request_takes_no_slot(live) -> None:  # type: ignore[no-untyped-def]
+    """The precomputation before serving (no request) is not queued behind visitors."""
+    release, held = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with live.app.server.test_request_context("/"):
+            slots.heavy(lambda: (held.set(), release.wait(60)))
+
+    t = threading.Thread(target=hold, daemon=True)
+    t.start()
+    assert held.wait(WAIT_S)
+    try:
+        with settings.override(dashboard_public_heavy_wait_seconds=0.1):
+            assert slots.heavy(lambda: 42) == 42
+            with live.app.server.test_request_context("/"), pytest.raises(slots.BusyError):
+                slots.heavy(lambda: 0)
+    finally:
+        release.set()
+        t.join(WAIT_S)

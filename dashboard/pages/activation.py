@@ -16,7 +16,7 @@ together (:func:`public_relay_plans`, :func:`ecosystem.disclosure.protect_altern
 no two published totals differ by 1 or 2 firms); the what-if, whose scenarios are
 free, shows the public its effect on the actor network only (two scenarios a few
 firms apart would otherwise give those firms away), its effect on the firms to
-staff. Expensive computations of visitors run in :func:`dashboard.limits.heavy`.
+staff. Expensive computations of visitors run in :func:`dashboard.slots.heavy`.
 
 The simulation builds a scenario (relays, ties) in the browser, writes it to a
 temporary YAML file of the shape of ``docs/scenarios/activation-2025.yaml`` and runs
@@ -58,7 +58,7 @@ from ecosystem.formatting import format_number, format_percent, format_points, f
 from ecosystem.settings import POSTURES, RELATION_KINDS, STAGES, get_settings
 
 from .. import components as ui
-from .. import limits
+from .. import slots
 from ..auth import is_staff, require_staff, staff_output
 from ..i18n import category_label, indicator_label, translator
 
@@ -593,13 +593,13 @@ def public_relay_sites(plans: Mapping[int, tuple[pd.DataFrame, pd.DataFrame]]
 def public_relay_plans(data: Any, year: int) -> dict[int, tuple[pd.DataFrame, dict[str, Any]]]:
     """The public relay plans of ``year``: :func:`public_relay_sites` of the plans at
     :func:`public_distance_km` for every number of sites of :data:`SITE_CHOICES`,
-    computed once per registry state (in a visitors' slot, :func:`dashboard.limits.
-    cached`)."""
+    computed once per registry state (in a visitors' slot,
+    :func:`dashboard.slots.cached`)."""
     d = public_distance_km()
 
     def build() -> dict[int, tuple[pd.DataFrame, dict[str, Any]]]:
         return public_relay_sites({k: data.relays(int(year), k, d) for k in SITE_CHOICES})
-    return limits.cached(data, "act_public_relays", (int(year), d), build)
+    return slots.cached(data, "act_public_relays", (int(year), d), build)
 
 
 def public_what_if(table: pd.DataFrame) -> pd.DataFrame:
@@ -672,7 +672,7 @@ def _what_if(data: Any, year: int, level: str, text: str) -> pd.DataFrame:
             path = Path(tmp) / "scenario.yaml"
             path.write_text(text, encoding="utf-8")
             return activation.what_if(data.registry, path, int(year), level=level)
-    return limits.cached(data, "act_what_if", (int(year), level, text), run)
+    return slots.cached(data, "act_what_if", (int(year), level, text), run)
 
 
 def warm(data: Any) -> None:
@@ -1182,9 +1182,9 @@ def register(app: Any, data: Any) -> None:
         if year is None or top is None:
             return [], [], []
         try:  # a visitor computes in a slot (the result is then cached)
-            limits.cached(data, "act_ties_done", (int(year), int(top)),
+            slots.cached(data, "act_ties_done", (int(year), int(top)),
                           lambda: data.ties(int(year), int(top)) is not None)
-        except limits.BusyError as exc:
+        except slots.BusyError as exc:
             return [], [], [ui.error_box(str(exc), lang)]
         view = _ties_view(data, int(year), int(top), lang)
         ties = data.ties(int(year), int(top))
@@ -1224,7 +1224,7 @@ def register(app: Any, data: Any) -> None:
             view, totals, fig = data.cached(
                 "act_relay_view", (int(year), int(sites), d, staff, lang),
                 lambda: _relay_output(data, int(year), int(sites), d, staff, lang))
-        except limits.BusyError as exc:
+        except slots.BusyError as exc:
             return [], [], [], go.Figure(), ui.error_box(str(exc), lang)
         table, _firms = data.relays(int(year), int(sites), d)
         a = table.attrs
@@ -1511,7 +1511,7 @@ def register(app: Any, data: Any) -> None:
         text = yaml.safe_dump(doc, allow_unicode=True, sort_keys=False)
         try:
             table = _what_if(data, int(year), level or "departement", text)
-        except limits.BusyError as exc:
+        except slots.BusyError as exc:
             return ui.error_box(str(exc), lang, component_id="act-wi-run-error")
         except (ValidationError, InputFormatError, RegistryError, EmptyDataError,
                 ValueError) as exc:

@@ -40,7 +40,7 @@ from ecosystem import catalogue
 from ecosystem.formatting import format_number
 from ecosystem.settings import CATEGORIES, get_settings
 
-from .. import auth, limits
+from .. import auth, slots
 from ..components import dropdown_labels, error_box, page, year_dropdown
 from ..i18n import LEVEL_LABELS, category_label, translator
 
@@ -290,7 +290,7 @@ def map_html(data: Any, params: MapParams) -> str:
         return maps.to_html(m)
 
     # a map is built once per parameters; visitors build at most a few at once
-    return limits.cached(data, "map_html", params.key(), build)
+    return slots.cached(data, "map_html", params.key(), build)
 
 
 def map_url(params: MapParams, download: bool = False) -> str:

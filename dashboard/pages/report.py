@@ -30,7 +30,7 @@ from typing import Any
 from dash import Input, Output, State, dcc, html
 from flask import Response, abort, send_file
 
-from .. import auth, limits
+from .. import auth, slots
 from ..components import (
     error_box,
     level_dropdown,
@@ -123,7 +123,7 @@ def build(data: Any, territory: str, level: str, year: int, compare_year: int | 
         _built[key] = out
         return key
 
-    return limits.cached(data, "report", params, make)  # visitors: a slot, or "busy"
+    return slots.cached(data, "report", params, make)  # visitors: a slot, or "busy"
 
 
 def public_manifest(manifest: dict[str, Any]) -> dict[str, Any]:
@@ -206,7 +206,7 @@ def register(app: Any, data: Any) -> None:
         try:
             key = build(data, str(territory), level, int(year),
                         None if compare_year is None else int(compare_year), report_lang)
-        except limits.BusyError as exc:
+        except slots.BusyError as exc:
             return error_box(str(exc), lang, "report-error")
         except (ValueError, KeyError, LookupError, OSError) as exc:
             return error_box(str(exc.args[0] if exc.args else exc), lang, "report-error")

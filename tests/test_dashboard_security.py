@@ -15,6 +15,7 @@ accepted; malformed requests ending in 500."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import itertools
 import json
 import os
@@ -597,7 +598,9 @@ def test_public_what_if_shows_no_firm_figure(live) -> None:  # type: ignore[no-u
     assert "Proximit" in staff.text
 
 
-def test_busy_server_refuses_visitors_computations(live) -> None:  # type: ignore[no-untyped-def]
+@contextlib.contextmanager
+def _slot_held(live):  # type: ignore[no-untyped-def]
+    """A visitor's computation holds the only slot while the block runs."""
     release, held = threading.Event(), threading.Event()
 
     def hold() -> None:
@@ -608,16 +611,20 @@ def test_busy_server_refuses_visitors_computations(live) -> None:  # type: ignor
     t.start()
     assert held.wait(WAIT_S)
     try:
-        with settings.override(dashboard_public_heavy_wait_seconds=0.3):
-            url = f"{live.url}/maps/view?kind=infrastructure&year={DASH_YEAR - 1}"
-            r = requests.get(url, timeout=WAIT_S)
-            assert r.status_code == 503 and r.headers["Retry-After"]
-            assert "occupé" in r.json()["error"]
-            s, _ = _sign_in(live.url)  # staff are not held up
-            assert s.get(url, timeout=4 * WAIT_S).status_code == 200
+        yield
     finally:
         release.set()
         t.join(WAIT_S)
+
+
+def test_busy_server_refuses_visitors_computations(live) -> None:  # type: ignore[no-untyped-def]
+    with _slot_held(live), settings.override(dashboard_public_heavy_wait_seconds=0.3):
+        url = f"{live.url}/maps/view?kind=infrastructure&year={DASH_YEAR - 1}"
+        r = requests.get(url, timeout=WAIT_S)
+        assert r.status_code == 503 and r.headers["Retry-After"]
+        assert "occupé" in r.json()["error"]
+        s, _ = _sign_in(live.url)  # staff are not held up
+        assert s.get(url, timeout=4 * WAIT_S).status_code == 200
     assert requests.get(url, timeout=WAIT_S).status_code == 200  # cached since
 
 
@@ -980,20 +987,7 @@ def test_rules_module_refuses_unknown_inputs() -> None:
 
 def test_work_outside_a_request_takes_no_slot(live) -> None:  # type: ignore[no-untyped-def]
     """The precomputation before serving (no request) is not queued behind visitors."""
-    release, held = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        with live.app.server.test_request_context("/"):
-            slots.heavy(lambda: (held.set(), release.wait(60)))
-
-    t = threading.Thread(target=hold, daemon=True)
-    t.start()
-    assert held.wait(WAIT_S)
-    try:
-        with settings.override(dashboard_public_heavy_wait_seconds=0.1):
-            assert slots.heavy(lambda: 42) == 42
-            with live.app.server.test_request_context("/"), pytest.raises(slots.BusyError):
-                slots.heavy(lambda: 0)
-    finally:
-        release.set()
-        t.join(WAIT_S)
+    with _slot_held(live), settings.override(dashboard_public_heavy_wait_seconds=0.1):
+        assert slots.heavy(lambda: 42) == 42
+        with live.app.server.test_request_context("/"), pytest.raises(slots.BusyError):
+            slots.heavy(lambda: 0)

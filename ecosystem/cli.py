@@ -114,8 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--compare-year", type=int)
     p.add_argument("--format", dest="fmt", choices=["csv", "xlsx", "json", "gpkg", "geojson"])
     p.add_argument("--public", action="store_true",
-                   help="the table as published: firm-based values of territories with 1-2 "
-                   "firms (or 1-2 firms behind the value) print as 's' (statistical secret)")
+                   help="the table as published (ecosystem.publish): firm counts protected "
+                   "by tau-Argus over the territorial hierarchy, values resting on a "
+                   "suppressed count print as 's' (statistical secret)")
     p.add_argument("--out", required=True)
 
     p = sub.add_parser("network", help="actor network metrics, territories, governance gaps "
@@ -267,11 +268,12 @@ def _run(args: argparse.Namespace) -> int:
         return _proximity_command(args)
     if args.command == "indicators":
         from .indicators import export_indicators
+        from .publish import export_public_indicators
 
         warn_missing_categories(open_registry(args.registry), args.year)
-        out = export_indicators(open_registry(args.registry), args.level, args.year, args.out,
-                                fmt=args.fmt, compare_year=args.compare_year,
-                                public=args.public)
+        write = export_public_indicators if args.public else export_indicators
+        out = write(open_registry(args.registry), args.level, args.year, args.out,
+                    fmt=args.fmt, compare_year=args.compare_year)
         print(f"Wrote {out}")
         return 0
     if args.command in ("network", "recommend-ties", "plan-relays", "groupements", "what-if"):

@@ -97,7 +97,8 @@ def _defuse(frame: pd.DataFrame) -> pd.DataFrame:
             s = out[c].astype(str)
             numeric = pd.to_numeric(s.str.replace(",", ".", regex=False), errors="coerce")
             risky = s.str.startswith(_FORMULA_START) & numeric.isna()
-            out[c] = s.where(~risky, "'" + s)
+            if risky.any():  # numbers of an object column stay numbers (decimal comma)
+                out[c] = out[c].astype(object).where(~risky, "'" + s)
     return out
 
 

@@ -45,7 +45,7 @@ from .schema import TERRITORY_LEVELS
 from .settings import REFERENCE_CATEGORIES, iso_weight
 from .sme_profile import in_groupement
 from .survey import SURVEY_DIMENSIONS, stored_survey, survey_scores
-from .unserved import nearest_front
+from .unserved import FrontLine, nearest_front
 
 __all__ = [
     "IndicatorInputs",
@@ -55,6 +55,9 @@ __all__ = [
     "write_indicators",
     "export_indicators",
     "territory_indicators",
+    "firm_contributions",
+    "check_years",
+    "FIRM_COUNTS",
     "compare",
     "best_iso_weight",
     "coordinators",
@@ -168,6 +171,67 @@ def _evenness(pos: np.ndarray, categories: pd.Series, n: int) -> np.ndarray:
 # ---------------------------------------------------------------------------
 
 
+#: The firm counts behind the published indicators (:func:`firm_contributions`), each
+#: a 0/1 column, and the one firm sum (``iso_weight``).
+FIRM_COUNTS: tuple[str, ...] = ("n_firms", "n_exporters", "n_proactive", "n_born_global",
+                                "n_groupement", "n_unserved")
+
+
+def firm_contributions(live: pd.DataFrame, actors: pd.DataFrame, year: int,
+                       history: pd.DataFrame | None = None,
+                       front: FrontLine | None = None) -> pd.DataFrame:
+    """What each active firm contributes to the counts of the indicator table.
+
+    The one place where a firm is judged exporting, proactive, born global, member of
+    an export group, unserved or ISO-certified for the indicators: the indicator table
+    sums these columns by territory, and the publication gate
+    (:mod:`ecosystem.publish`) protects the same sums.
+
+    Parameters
+    ----------
+    live : DataFrame
+        The active firms of ``year`` (:func:`ecosystem.activity.active_firms`), with a
+        ``RangeIndex``.
+    actors : DataFrame
+        The actors layer (every year; the front line of ``year`` is taken from it).
+    year : int
+    history : DataFrame, optional
+        Firm observations of every year (born global); default ``live``.
+    front : FrontLine, optional
+        :func:`ecosystem.unserved.nearest_front` of ``live`` already computed.
+
+    Returns
+    -------
+    DataFrame
+        Same index as ``live``: one 0/1 column per name of :data:`FIRM_COUNTS` and
+        ``iso_weight`` (the weight of the firm's best ISO certificate, 0 if none);
+        ``attrs["missing_categories"]``: the front-line categories without an actor.
+    """
+    n = len(live)
+    exporting = is_exporting(live).to_numpy(dtype=bool) if n else np.zeros(0, bool)
+    posture = live["posture"].astype("str").fillna("").to_numpy(dtype=object) \
+        if "posture" in live else np.full(n, "", dtype=object)
+    hist = live if history is None else history
+    if n and {"created", "export_share"} <= set(hist.columns):
+        born = proximity.born_global_mask(live, hist, year).to_numpy(dtype=bool)
+    else:
+        born = np.zeros(n, dtype=bool)
+    front = nearest_front(live, actors, year) if front is None else front
+    out = pd.DataFrame({
+        "n_firms": np.ones(n, dtype=np.int64),
+        "n_exporters": exporting.astype(np.int64),
+        "n_proactive": (exporting & (posture == "proactive")).astype(np.int64),
+        "n_born_global": born.astype(np.int64),
+        "n_groupement": in_groupement(live).to_numpy(dtype=bool).astype(np.int64)
+        if n else np.zeros(0, np.int64),
+        "n_unserved": np.asarray(front.unserved(), dtype=bool).astype(np.int64),
+        "iso_weight": best_iso_weight(live["iso"]).to_numpy(dtype=float)
+        if "iso" in live else np.zeros(n),
+    }, index=live.index)
+    out.attrs["missing_categories"] = list(front.missing)
+    return out
+
+
 def territory_indicators(
     firms: gpd.GeoDataFrame,
     actors: gpd.GeoDataFrame,
@@ -232,9 +296,10 @@ def territory_indicators(
     cols: dict[str, np.ndarray] = {}
 
     # -- context and density ----------------------------------------------------------
-    exporting = is_exporting(live).to_numpy(dtype=bool) if len(live) else np.zeros(0, bool)
+    front = nearest_front(live, actors, year)
+    contrib = firm_contributions(live, actors, year, history, front)
     n_firms = _count(fpos, n)
-    n_exp = _count(fpos, n, exporting)
+    n_exp = _count(fpos, n, contrib["n_exporters"].to_numpy(dtype=bool))
     n_act = _count(apos, n)
     cols["n_firms"] = n_firms
     cols["n_exporters"] = n_exp
@@ -252,8 +317,8 @@ def territory_indicators(
     cols["actors_per_100_exporters"] = _ratio(n_act, n_exp, 100.0)
     cols["actors_per_1000_km2"] = _ratio(n_act, area, 1000.0)
     cols["exporters_per_1000_firms"] = _ratio(n_exp, n_firms, 1000.0)
-    iso_w = best_iso_weight(live["iso"]).to_numpy() if "iso" in live else np.zeros(len(live))
-    cols["iso_density"] = _ratio(_count(fpos, n, iso_w), n_firms, 100.0)
+    cols["iso_density"] = _ratio(_count(fpos, n, contrib["iso_weight"].to_numpy(dtype=float)),
+                                 n_firms, 100.0)
 
     # -- diversity ------------------------------------------------------------------------
     n_ref = len(REFERENCE_CATEGORIES)
@@ -268,8 +333,7 @@ def territory_indicators(
 
     # the one unserved rule (ecosystem.unserved): front-line categories without an actor
     # are left out and named in attrs["missing_categories"]
-    front = nearest_front(live, actors, year)
-    unserved = front.unserved()
+    unserved = contrib["n_unserved"].to_numpy(dtype=bool)
     if len(live):
         near = nearest_actors(live, actors, year, REFERENCE_CATEGORIES)
         reach = near["n_reference_categories_within_d"].to_numpy(dtype=float) / n_ref
@@ -309,18 +373,12 @@ def territory_indicators(
         new_ties = _count(src, n) + _count(np.where(tgt == src, -1, tgt), n)
     cols["new_ties"] = new_ties
     cols["new_ties_per_actor"] = _ratio(new_ties, n_act, zero_den=0.0)
-    posture = live["posture"].astype("str").fillna("").to_numpy(dtype=object) \
-        if "posture" in live else np.full(len(live), "", dtype=object)
-    cols["proactive_share"] = _ratio(_count(fpos, n, exporting & (posture == "proactive")),
-                                     n_exp)
-    if len(live) and {"created", "export_share"} <= set(hist.columns):
-        born = proximity.born_global_mask(live, hist, year).to_numpy(dtype=bool)
-    else:
-        born = np.zeros(len(live), dtype=bool)
-    cols["born_global_count"] = _count(fpos, n, born)
+    cols["proactive_share"] = _ratio(
+        _count(fpos, n, contrib["n_proactive"].to_numpy(dtype=bool)), n_exp)
+    cols["born_global_count"] = _count(fpos, n, contrib["n_born_global"].to_numpy(dtype=bool))
     cols["born_global_per_1000_firms"] = _ratio(cols["born_global_count"], n_firms, 1000.0)
-    grp = in_groupement(live).to_numpy(dtype=bool)
-    cols["groupement_members"] = _count(fpos, n, grp)
+    cols["groupement_members"] = _count(fpos, n,
+                                        contrib["n_groupement"].to_numpy(dtype=bool))
     cols["groupement_share"] = _ratio(cols["groupement_members"], n_firms)
     scores = survey_scores(survey, level, year).reindex(index)
     for col in SURVEY_DIMENSIONS.values():
@@ -507,6 +565,17 @@ def indicator_table(
     )
 
 
+def check_years(registry: Registry, *years: int | None) -> None:
+    """Refuse a year (None is skipped) for which a registry holding firm observations
+    has none (:class:`~ecosystem.EmptyDataError`, naming the years it has)."""
+    have = registry.years()
+    for y in years:
+        if y is not None and have and y not in have:
+            raise EmptyDataError(
+                f"the registry has no firm observation for {y}; its years are "
+                f"{', '.join(map(str, have))}")
+
+
 def compute_indicators(
     registry: Registry,
     level: str,
@@ -549,12 +618,7 @@ def compute_indicators(
         ``compare_year``), or has neither firm nor actor that year.
     """
     _check_level(level)
-    years = registry.years()
-    for y in (year, compare_year):
-        if y is not None and years and y not in years:
-            raise EmptyDataError(
-                f"the registry has no firm observation for {y}; its years are "
-                f"{', '.join(map(str, years))}")
+    check_years(registry, year, compare_year)
     if inputs is None:
         inputs = IndicatorInputs.from_registry(registry, (level,))
     table = indicator_table(registry.firms(year), inputs, level, year)
@@ -596,20 +660,14 @@ def export_indicators(
     fmt: str | None = None,
     compare_year: int | None = None,
     dialect: str = "fr",
-    public: bool = False,
 ) -> Path:
     """Compute the indicator table and write it: what ``ecosystem indicators`` does.
 
     ``fmt`` (default: the extension of ``out``) among csv, xlsx, json, geojson, gpkg;
-    the spatial formats get each territory's boundary. ``public`` writes the table as
-    published (:func:`ecosystem.disclosure.publish_indicators`: firm-based values of
-    territories with 1–2 firms, or 1–2 firms behind their numerator, print ``s``).
+    the spatial formats get each territory's boundary. The table as published is
+    written by :func:`ecosystem.publish.export_public_indicators` (``--public``).
     """
     fmt = (fmt or Path(out).suffix.lstrip(".")).lower()
     frame = compute_indicators(registry, level, year, compare_year,
                                with_geometry=fmt in ("gpkg", "geojson"))
-    if public:
-        from .disclosure import publish_indicators
-
-        frame = publish_indicators(frame, registry.firms())
     return write_indicators(frame, fmt, out, dialect=dialect)

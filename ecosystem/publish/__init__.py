@@ -1,0 +1,25 @@
+"""The publication gate: everything public comes out of this package.
+
+- :mod:`ecosystem.publish.tau`: primary and secondary suppression of the
+  territorial count tables by τ-Argus;
+- :mod:`ecosystem.publish.release`: the indicator tables as published (derived
+  values follow their inputs, scores from published values only).
+
+The rules are described in ``docs/disclosure.md``.
+"""
+
+from .release import (
+    DEPENDS,
+    HIERARCHIES,
+    PROTECTED,
+    export_public_indicators,
+    hidden_counts,
+    indicator_masks,
+    protected_counts,
+    public_indicators,
+)
+from .tau import STATUSES, TOTAL_CODE, protect_counts, protect_tables
+
+__all__ = ["DEPENDS", "HIERARCHIES", "PROTECTED", "export_public_indicators", "hidden_counts",
+           "indicator_masks", "protected_counts", "public_indicators", "STATUSES", "TOTAL_CODE",
+           "protect_counts", "protect_tables"]

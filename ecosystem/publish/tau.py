@@ -1,0 +1,335 @@
+"""Primary and secondary suppression of hierarchical tables by τ-Argus.
+
+The published firm counts of the product are tables over the territorial
+hierarchy (commune ⊂ EPCI, commune ⊂ département ⊂ région, and the total of the
+registry). This module hands them to **τ-Argus** (``pytauargus``: the Tau-Argus
+engine with the HiGHS solver) for primary and secondary suppression, and reads
+back the status of every cell.
+
+What τ-Argus does here:
+
+- the primary rules, from the microdata (one record per contributing firm):
+  frequency rule ``FREQ(sdc_min_firms, …)`` and, for sums of a firm variable,
+  the dominance rule ``NK(1, sdc_dominance_share)``;
+- the optimal secondary suppression (``OPT``: a mixed-integer program solved
+  with HiGHS) over each hierarchy, with its totals.
+
+What this module adds, because τ-Argus does not do it (``docs/disclosure.md``):
+
+- **protection levels that match the product's promise** (PRODUCT.md: no
+  suppressed count may be narrowed to 1–2 firms): each frequency-unsafe count
+  cell of value ``v`` gets, through an a-priori file, a lower protection level
+  ``v`` and an upper one ``sdc_min_firms - v`` (at least 1), so that whatever is
+  published, the cell may as well hold 0 firms or ``sdc_min_firms`` firms;
+- **two hierarchies that share their leaves**: EPCIs may straddle
+  départements, so commune ⊂ EPCI and commune ⊂ département ⊂ région are two
+  tables whose commune cells are the same cells. They are protected in turn, each
+  time with the commune cells suppressed by the other as a-priori suppressed,
+  until neither adds a cell (suppressions only grow, so this ends).
+
+The files τ-Argus reads and writes live in a temporary directory removed at the
+end; nothing is downloaded and nothing is written elsewhere.
+
+Examples
+--------
+Two départements; three communes of ``D1`` have one exporter each: they are
+suppressed with the protection levels above, so the département's total does
+not give them away.
+
+>>> micro = pd.DataFrame({"commune": ["a", "b", "c", "d", "d", "d", "e", "e", "e"],
+...                       "departement": ["D1", "D1", "D1", "D1", "D1", "D1", "D2", "D2",
+...                                       "D2"]})
+>>> out = protect_counts(micro, [["commune", "departement"]])
+>>> out.loc[out["status"].ne("safe"), ["code", "status"]].values.tolist()
+[['a', 'primary'], ['b', 'primary'], ['c', 'primary']]
+>>> int(out.loc[out["code"].eq("D1"), "value"].iloc[0])  # published: a + b + c = 3
+6
+"""
+
+from __future__ import annotations
+
+import pickle
+import subprocess
+import sys
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..settings import get_settings
+
+__all__ = ["protect_counts", "protect_tables", "STATUSES", "TOTAL_CODE"]
+
+#: Code of the total of every hierarchy (the whole registry).
+TOTAL_CODE = "Total"
+
+#: Statuses of a protected cell: published, confidential (primary), suppressed to
+#: protect another cell (secondary).
+STATUSES: tuple[str, ...] = ("safe", "primary", "secondary")
+
+_STATUS = {"S": "safe", "P": "safe", "E": "safe", "U": "primary", "M": "secondary"}
+_LEAD = "@"
+
+
+def protect_counts(micro: pd.DataFrame, hierarchies: Sequence[Sequence[str]], *,
+                   weight: str | None = None) -> pd.DataFrame:
+    """Protect the counts (or sums) of ``micro`` over one or more territorial hierarchies.
+
+    Parameters
+    ----------
+    micro : pandas.DataFrame
+        One row per contributing firm; a string column per level named in
+        ``hierarchies`` (the territory code of the firm at that level). A firm
+        without a code at some level is refused.
+    hierarchies : sequence of sequences of str
+        Each hierarchy from its finest level to its coarsest, e.g.
+        ``[["commune", "departement", "region"], ["commune", "epci"]]``. All start
+        with the same finest level; each adds the total :data:`TOTAL_CODE`.
+    weight : str, optional
+        A numeric column of ``micro``: the table sums it (a magnitude table, with
+        the dominance rule besides the frequency rule). Default: counts of rows.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per non-empty cell: ``level`` (a level name, or ``"total"``),
+        ``code``, ``value``, ``n_firms`` (contributors) and ``status`` (one of
+        :data:`STATUSES`). Empty cells (no contributor) are not listed: they are
+        published as 0.
+
+    Raises
+    ------
+    ValueError
+        No hierarchy, hierarchies that do not share their finest level, a level
+        missing from ``micro`` or a missing code.
+    """
+    return protect_tables({"table": (micro, weight)}, hierarchies)["table"]
+
+
+def protect_tables(tables: Mapping[str, tuple[pd.DataFrame, str | None]],
+                   hierarchies: Sequence[Sequence[str]]) -> dict[str, pd.DataFrame]:
+    """:func:`protect_counts` of several tables over the same hierarchies, in one run.
+
+    τ-Argus runs in a child process, in a temporary directory removed at the end:
+    its engine writes log files in its working directory and is not meant to be
+    shared by the threads of a server.
+
+    Parameters
+    ----------
+    tables : mapping
+        Name -> (microdata, weight column or None), as for :func:`protect_counts`.
+    hierarchies : sequence of sequences of str
+
+    Returns
+    -------
+    dict
+        Name -> the protected cells of that table (see :func:`protect_counts`).
+    """
+    hier = [list(h) for h in hierarchies]
+    for name, (micro, weight) in tables.items():
+        _check(micro, hier, weight, name)
+    st = get_settings()
+    job = {"hierarchies": hier, "min_firms": int(st.sdc_min_firms),
+           "dominance_pct": round(100 * st.sdc_dominance_share),
+           "tables": {name: (micro[list(dict.fromkeys(lv for h in hier for lv in h))
+                                   + ([weight] if weight else [])].reset_index(drop=True),
+                             weight)
+                      for name, (micro, weight) in tables.items() if len(micro)}}
+    out = {name: _empty() for name, (micro, _) in tables.items() if not len(micro)}
+    if not job["tables"]:
+        return out
+    with tempfile.TemporaryDirectory(prefix="ecosystem-tau-") as tmp:
+        path = Path(tmp)
+        with open(path / "job.pkl", "wb") as fh:
+            pickle.dump(job, fh)
+        proc = subprocess.run([sys.executable, "-m", "ecosystem.publish.tau", str(path)],
+                              cwd=tmp, capture_output=True, text=True, check=False)
+        if proc.returncode != 0 or not (path / "result.pkl").exists():
+            tail = (proc.stderr or proc.stdout).strip().splitlines()[-5:]
+            raise RuntimeError("τ-Argus failed to protect the published tables: "
+                               + " | ".join(tail))
+        with open(path / "result.pkl", "rb") as fh:
+            result: dict[str, pd.DataFrame] = pickle.load(fh)  # noqa: S301 - our own file
+    out.update(result)
+    return {name: out[name] for name in tables}
+
+
+def _empty() -> pd.DataFrame:
+    return pd.DataFrame({"level": pd.Series([], dtype=object),
+                         "code": pd.Series([], dtype=object), "value": [], "n_firms": [],
+                         "status": pd.Series([], dtype=object)})
+
+
+def _check(micro: pd.DataFrame, hierarchies: list[list[str]], weight: str | None,
+           name: str) -> None:
+    if not hierarchies:
+        raise ValueError("no hierarchy given; expected at least one list of levels")
+    leaf = hierarchies[0][0]
+    for h in hierarchies:
+        if not h or h[0] != leaf:
+            raise ValueError(f"hierarchy {list(h)} does not start with {leaf!r}; expected "
+                             f"every hierarchy to start with the same finest level")
+        for level in h:
+            if level not in micro.columns:
+                raise ValueError(f"table {name!r}: level {level!r} is not a column of the "
+                                 f"microdata; columns: {list(micro.columns)}")
+            codes = micro[level]
+            bad = (codes.isna() | codes.astype(str).str.strip().eq("")).to_numpy()
+            if bad.any():
+                row = int(np.flatnonzero(bad)[0])
+                raise ValueError(f"table {name!r}, microdata row {row}: no {level} code; "
+                                 f"expected every contributing firm placed at every level")
+    if weight is not None and weight not in micro.columns:
+        raise ValueError(f"table {name!r}: weight column {weight!r} is not in the microdata")
+
+
+# ---------------------------------------------------------------------------
+# implementation
+# ---------------------------------------------------------------------------
+
+def _prefixed(micro: pd.DataFrame, levels: Sequence[str]) -> dict[str, np.ndarray]:
+    """Codes made unique across levels (a région and a département may share a code)."""
+    return {lv: np.char.add(f"{k}:", micro[lv].astype(str).to_numpy().astype(str))
+            for k, lv in enumerate(levels)}
+
+
+def _hrc(codes: dict[str, np.ndarray], levels: Sequence[str]) -> str:
+    """The hierarchy file of the leaf variable: coarsest level first, ``@`` per depth."""
+    frame = pd.DataFrame({lv: codes[lv] for lv in levels}).drop_duplicates()
+    order = list(reversed(levels))
+    frame = frame.sort_values(order)
+    lines: list[str] = []
+    seen: list[str | None] = [None] * len(order)
+    for row in frame[order].itertuples(index=False):
+        for depth, code in enumerate(row):
+            if depth == len(order) - 1:
+                continue  # the leaf variable's own codes are the leaves
+            if seen[depth] != code:
+                seen[depth] = code
+                for d in range(depth + 1, len(order)):
+                    seen[d] = None
+                lines.append(_LEAD * depth + str(code))
+        lines.append(_LEAD * (len(order) - 1) + str(row[-1]))
+    return "\n".join(lines) + "\n"
+
+
+def _run(micro: pd.DataFrame, levels: list[str], weight: str | None, forced: set[str],
+         workdir: Path, min_firms: int, dominance_pct: int) -> pd.DataFrame:
+    """One τ-Argus run over one hierarchy; ``forced``: leaf codes suppressed beforehand
+    (by the other hierarchy), set unsafe a priori."""
+    from pytauargus.arb import micro_arb
+    from pytauargus.dataframe import to_microdata
+    from pytauargus.engine import run_batch
+    from pytauargus.micro import micro_asc_rda
+    from pytauargus.result import TableResult
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    codes = _prefixed(micro, levels)
+    leaf = levels[0]
+    response = np.ones(len(micro)) if weight is None else \
+        pd.to_numeric(micro[weight], errors="raise").to_numpy(dtype=float)
+    data = {"cell": codes[leaf].tolist(), "response": response.tolist()}
+    hrc = workdir / "territory.hrc"
+    hrc.write_text(_hrc(codes, levels), encoding="utf-8")
+    asc, rda, arb = (str(workdir / n) for n in ("micro.asc", "micro.rda", "batch.arb"))
+    micro_asc_rda(to_microdata(pd.DataFrame(data)), asc_filename=asc, rda_filename=rda,
+                  hrc={"cell": str(hrc)}, hierleadstring=_LEAD, totcode={"cell": TOTAL_CODE})
+    rules = f"FREQ({min_firms},100)"
+    if weight is not None:
+        rules += f"|NK(1,{dominance_pct})"
+    # a-priori file: the protection levels of the frequency-unsafe count cells, and the
+    # leaves suppressed by the other hierarchy. The engine counts the code fields on
+    # the first line, so it sets the cost of a cell to the value it has already.
+    lines: list[str] = []
+    primary: set[str] = set()
+    if weight is None:
+        ones = pd.Series(1, index=pd.RangeIndex(len(micro)))
+        for lv in levels:
+            counts = ones.groupby(codes[lv]).sum()
+            small = counts[(counts > 0) & (counts < min_firms)]
+            lines += [f"{c};pl;{int(v)};{max(min_firms - int(v), 1)}"
+                      for c, v in small.items()]
+            if lv == leaf:
+                primary = set(small.index.astype(str))
+        first = pd.Series(codes[leaf]).value_counts()
+        head = f"{first.index[0]};c;{int(first.iloc[0])}"
+    else:
+        sums = pd.Series(response).groupby(codes[leaf]).sum()
+        head = f"{sums.index[0]};c;{float(sums.iloc[0])!r}"
+    lines += [f"0:{c};u" for c in sorted(forced) if f"0:{c}" not in primary]
+    apriori = None
+    if lines:
+        hst = workdir / "apriori.hst"
+        hst.write_text("\n".join([head, *lines]) + "\n", encoding="utf-8")
+        apriori = {"hst": [str(hst)], "sep": ";", "ignore_err": 0, "exp_triv": 0}
+    out = str(workdir / "table.tab")
+    micro_arb(arb_filename=arb, asc_filename=asc, rda_filename=rda,
+              explanatory_vars=[["cell"]], response_var="response",
+              safety_rules=rules, suppress="OPT(1)", output_names=[out], output_type="5",
+              output_options="SO+", apriori=apriori)
+    run_batch(arb)
+    table = pd.DataFrame(TableResult(out, ["cell"], "response").rows)
+    code = table["cell"].astype(str)
+    depth = code.str.extract(r"^(\d+):", expand=False)
+    names = {str(k): lv for k, lv in enumerate(levels)}
+    return pd.DataFrame({
+        "level": depth.map(names).fillna("total").to_numpy(dtype=object),
+        "code": np.where(depth.isna(), TOTAL_CODE, code.str.replace(r"^\d+:", "", regex=True)),
+        "value": table["response"].to_numpy(dtype=float),
+        "n_firms": table["freq"].to_numpy(dtype=np.int64),
+        "status": table["status"].map(_STATUS).fillna("safe").to_numpy(dtype=object),
+    })
+
+
+def _linked(micro: pd.DataFrame, hierarchies: list[list[str]], weight: str | None,
+            base: Path, min_firms: int, dominance_pct: int) -> pd.DataFrame:
+    """Protect each hierarchy in turn, with the leaves suppressed by the others, until
+    no hierarchy suppresses a new leaf."""
+    forced: set[str] = set()
+    primary: set[str] = set()
+    results: list[pd.DataFrame] = []
+    leaf = hierarchies[0][0]
+    for round_ in range(1000):
+        results = []
+        grew = False
+        for k, levels in enumerate(hierarchies):
+            res = _run(micro, levels, weight, forced, base / f"r{round_}h{k}", min_firms,
+                       dominance_pct)
+            if round_ == 0 and k == 0:  # nothing forced yet: the unsafe leaves are primary
+                primary = set(res.loc[res["level"].eq(leaf) & res["status"].eq("primary"),
+                                      "code"].astype(str))
+            results.append(res)
+            hidden = set(res.loc[res["level"].eq(leaf) & res["status"].ne("safe"),
+                                 "code"].astype(str))
+            if hidden - forced:
+                forced |= hidden
+                grew = k > 0 or round_ > 0 or len(hierarchies) == 1
+        if not grew or len(hierarchies) == 1:
+            break
+    else:  # pragma: no cover - suppressions only grow over a finite set of cells
+        raise RuntimeError("the linked hierarchies did not settle")
+    out = pd.concat(results, ignore_index=True)
+    out = out.drop_duplicates(["level", "code"], keep="last").reset_index(drop=True)
+    is_leaf = out["level"].eq(leaf)
+    code = out["code"].astype(str)
+    out.loc[is_leaf & code.isin(forced), "status"] = "secondary"
+    out.loc[is_leaf & code.isin(primary), "status"] = "primary"
+    return out
+
+
+def _main(workdir: str) -> None:  # pragma: no cover - run in the child process
+    path = Path(workdir)
+    with open(path / "job.pkl", "rb") as fh:
+        job = pickle.load(fh)  # noqa: S301 - written by protect_tables just before
+    result = {}
+    for k, (name, (micro, weight)) in enumerate(job["tables"].items()):
+        result[name] = _linked(micro, job["hierarchies"], weight, path / f"t{k}",
+                               job["min_firms"], job["dominance_pct"])
+    with open(path / "result.pkl", "wb") as fh:
+        pickle.dump(result, fh)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    _main(sys.argv[1])

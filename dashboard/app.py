@@ -5,6 +5,10 @@ Each page is a module of :mod:`dashboard.pages` with ``PATH``, ``NAV`` (the key 
 its label in :data:`dashboard.i18n.COMMON`), ``STAFF_ONLY``, ``layout(ctx)`` and
 ``register(app, data)`` (its callbacks and, when it needs them, Flask routes).
 
+What a visitor without sign-in may receive is declared in :mod:`dashboard.public`
+(default deny): a page is laid out for the public only when it is declared there,
+and every other callback, route and page path is refused without a session.
+
 Every response carries the headers of :func:`security_headers`: a Content Security
 Policy that lets only the dashboard's own scripts run (Dash's inline scripts are
 allowed by their hashes, :meth:`dash.Dash.csp_hashes`) and forbids framing the
@@ -32,7 +36,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from ecosystem import __version__
 from ecosystem.settings import get_settings
 
-from . import auth, limits
+from . import auth, limits, public
 from .data import DashboardData
 from .i18n import LANGS, t
 
@@ -63,7 +67,7 @@ def pages() -> list[ModuleType]:
 def _nav(lang: str, path: str, staff: bool) -> list[Any]:
     links = []
     for mod in pages():
-        if mod.STAFF_ONLY and not staff:
+        if not staff and not public.page_is_public(mod):
             continue
         active = " active" if path == mod.PATH else ""
         links.append(dcc.Link(t(mod.NAV, lang), href=mod.PATH, className="nav-link" + active,
@@ -219,7 +223,7 @@ def create_app(registry: str | os.PathLike[str], *,
         content: Any = html.Div(t("not_found", lang), className="page", id="page-not-found")
         for mod in pages():
             if path == mod.PATH:
-                if mod.STAFF_ONLY and not staff:
+                if not staff and not public.page_is_public(mod):
                     content = html.Div([html.H1(t(mod.NAV, lang)),
                                         html.P(t("staff_only", lang)),
                                         html.A(t("sign_in", lang), href=f"/login?next={path}")],
@@ -240,6 +244,7 @@ def create_app(registry: str | os.PathLike[str], *,
         # a script path Dash does not serve: not found, without the list of its files
         return Response("not found\n", status=404, mimetype="text/plain")
 
+    public.install(app)  # default deny: only what dashboard.public declares, without a session
     limits.install(app, data)  # every callback input checked against what pages offer
     security_headers(app)  # after every callback is known: the CSP hashes their scripts
     return app

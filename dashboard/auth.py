@@ -32,10 +32,18 @@ name and per address (:class:`LoginThrottle`), and a wrong user name costs the s
 password hash as a wrong password (a dummy hash), so that names cannot be found by
 timing. The page to go back to after sign-in is checked by :func:`safe_next`.
 
-Firm-level data is guarded twice: the page layouts of staff pages are only built
-for staff, and every Dash callback whose output component id is declared with
-:func:`staff_output` is refused (HTTP 403) before it runs when the request does
-not come from a signed-in user, whatever the browser sends.
+**Forms and other POSTs** from another site are refused (HTTP 403): a request whose
+``Origin`` is not this site, or that the browser marks ``Sec-Fetch-Site: cross-site``
+(or ``same-site``: another host of the domain), is answered before any route runs; the
+sign-in and sign-out forms carry the session's form token (:func:`csrf_token`); Dash's
+callbacks take JSON only (:mod:`dashboard.limits`), which no form of another site can
+send; and the cookie is ``SameSite=Lax``.
+
+What a visitor without a session may receive is declared in one place,
+:mod:`dashboard.public` (default deny: every other page, callback and route is
+refused). Components that receive firm-level data are also declared here, with
+:func:`staff_output`: the public list may never name them, and their callbacks call
+:func:`require_staff` themselves.
 
 Examples
 --------
@@ -78,7 +86,7 @@ __all__ = ["User", "load_users", "hash_password", "check_password", "install_aut
            "staff_output", "STAFF_OUTPUTS", "is_staff", "current_username", "require_staff",
            "SECRET_ENV", "USERS_ENV", "USERS_INLINE_ENV", "SecretKeyError", "check_secret_key",
            "safe_next", "UserStore", "SessionStore", "LoginThrottle", "csrf_token",
-           "SESSION_COOKIE", "SECURE_SESSION_COOKIE"]
+           "SESSION_COOKIE", "SECURE_SESSION_COOKIE", "same_origin"]
 
 SECRET_ENV = "ECOSYSTEM_SECRET_KEY"
 USERS_ENV = "ECOSYSTEM_DASHBOARD_USERS"
@@ -88,7 +96,8 @@ USERS_INLINE_ENV = "ECOSYSTEM_DASHBOARD_USERS_INLINE"
 SESSION_COOKIE = "session"
 SECURE_SESSION_COOKIE = "__Host-session"
 
-#: Component ids whose callbacks return firm-level data (staff only).
+#: Component ids whose callbacks return firm-level data (staff only; never in the
+#: public list of :mod:`dashboard.public`).
 STAFF_OUTPUTS: set[str] = set()
 
 #: Longest user name and password looked at (longer ones are failed attempts).
@@ -97,7 +106,8 @@ _MAX_PASSWORD = 1024
 
 
 def staff_output(component_id: str) -> str:
-    """Declare that callbacks writing to ``component_id`` return firm-level data.
+    """Declare that callbacks writing to ``component_id`` return firm-level data (so
+    that it can never be declared public, :func:`dashboard.public.check_declarations`).
 
     Returns the id, so that a layout can write ``id=staff_output("unserved-table")``.
     """
@@ -523,6 +533,30 @@ def _token_ok() -> bool:
         token.encode(), sent.encode())
 
 
+def same_origin(origin: str | None, fetch_site: str | None, host: str) -> bool:
+    """Whether a request with these ``Origin`` and ``Sec-Fetch-Site`` headers comes from
+    a page of the site ``host`` (or from no page at all: neither header).
+
+    Examples
+    --------
+    >>> same_origin("http://127.0.0.1:8050", "same-origin", "127.0.0.1:8050")
+    True
+    >>> same_origin(None, None, "tableau.example.fr")  # not a browser
+    True
+    >>> same_origin("https://evil.example", "cross-site", "tableau.example.fr")
+    False
+    >>> same_origin(None, "same-site", "tableau.example.fr")  # another host of the domain
+    False
+    >>> same_origin("null", None, "tableau.example.fr")  # a sandboxed frame
+    False
+    """
+    if fetch_site is not None and fetch_site not in ("same-origin", "none"):
+        return False
+    if origin is None:
+        return True
+    return urlsplit(origin).netloc.casefold() == host.casefold()
+
+
 def is_staff() -> bool:
     """Whether the current request comes from a signed-in staff member."""
     return bool(getattr(current_user, "is_authenticated", False))
@@ -538,22 +572,6 @@ def require_staff() -> None:
     staff callbacks, on top of the request guard)."""
     if not is_staff():
         abort(403)
-
-
-def _output_ids(payload: Mapping[str, Any]) -> Iterable[str]:
-    outputs = payload.get("outputs")
-    items = outputs if isinstance(outputs, list) else [outputs]
-    for item in items:
-        if isinstance(item, Mapping):
-            cid = item.get("id")
-            if isinstance(cid, Mapping):  # pattern-matching ids: their "type"
-                yield str(cid.get("type", ""))
-            elif cid is not None:
-                yield str(cid)
-    out = payload.get("output")
-    if isinstance(out, str):  # "id.prop" or "..id1.prop...id2.prop.."
-        for part in out.strip(".").split("..."):
-            yield part.rsplit(".", 1)[0]
 
 
 _PAGE = """<!doctype html><html lang="fr"><head><meta charset="utf-8">
@@ -584,8 +602,9 @@ _MSG_WAIT = ("Trop de tentatives : réessayez dans {s} s. / Too many attempts: t
 
 def install_auth(server: Flask, users: Mapping[str, str] | UserStore,
                  secret_key: str | None = None) -> None:
-    """Sessions, ``/login`` and ``/logout``, the session check and the callback guard
-    on ``server``.
+    """Sessions, ``/login`` and ``/logout``, the session check and the refusal of
+    cross-site POSTs on ``server`` (what the public may receive:
+    :func:`dashboard.public.install`).
 
     Raises
     ------
@@ -702,17 +721,14 @@ def install_auth(server: Flask, users: Mapping[str, str] | UserStore,
         return redirect("/")
 
     @server.before_request
-    def _guard() -> Any:
-        if not request.path.endswith("/_dash-update-component") or request.method != "POST":
+    def _same_origin() -> Any:
+        # a POST from a page of another site (a forged form, a script) is refused before
+        # any route runs; clients that send neither header (scripts, curl) are not browsers
+        if request.method in ("GET", "HEAD", "OPTIONS"):
             return None
-        try:
-            payload = json.loads(request.get_data(cache=True) or b"{}")
-        except ValueError:
-            return _json_error("malformed callback request: the body is not JSON", 400)
-        if not isinstance(payload, Mapping):
-            return _json_error("malformed callback request: expected a JSON object", 400)
-        if not is_staff() and any(i in STAFF_OUTPUTS for i in _output_ids(payload)):
-            return _json_error("sign-in required", 403)
+        if not same_origin(request.headers.get("Origin"), request.headers.get(
+                "Sec-Fetch-Site"), request.host):
+            return _json_error("cross-site request refused", 403)
         return None
 
 

@@ -14,8 +14,8 @@ added without declaring its inputs is refused the same way (the tests check that
 every input is declared).
 
 Each computation a visitor can ask for is thus one of a finite set of choices, and
-the expensive ones run in the slots of :mod:`dashboard.slots`, so the work of the
-public view is bounded.
+the expensive ones run in the slots of :mod:`dashboard.slots` (a report in the queue
+of :mod:`dashboard.pages.report`), so the work of the public view is bounded.
 
 Examples
 --------
@@ -427,6 +427,9 @@ def rules() -> dict[tuple[str, str], Rule]:
         ("report-compare-year", "value"): optional(year),
         ("report-lang", "value"): one_of(LANGS_OFFERED, "a language"),
         ("report-generate", "n_clicks"): clicks,
+        ("report-poll", "n_intervals"): clicks,
+        ("report-job", "data"): optional(mapping(
+            {"key": text(20, "a report's key", r"[0-9a-f]{20}")}, "the report asked")),
         # Données
         ("data-upload-config", "data"): optional(mapping(None, "the upload settings")),
         ("data-import-year", "value"): Rule("a year from 1900 to 2100", _import_year),

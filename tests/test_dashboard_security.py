@@ -802,28 +802,197 @@ def test_public_files_hold_no_path_user_or_version(live) -> None:  # type: ignor
     assert __version__ in s.get(live.url + "/_dash-layout", timeout=WAIT_S).text
 
 
+def _report(http: Any, live: Live, values: dict[str, Any]) -> requests.Response:
+    """Ask for a report as the page does, then poll as the page does until it is ready;
+    the last answer (links or error)."""
+    body = _payload(live.app, "report-result", values, "report-generate.n_clicks")
+    r = _post(http, live.url, body)
+    assert r.status_code == 200, r.text[:300]
+
+    def ready(_: object) -> requests.Response | None:
+        nonlocal r
+        resp = r.json()["response"]
+        if resp["report-poll"]["disabled"]:
+            return r
+        poll = _payload(live.app, "report-result", {
+            **values, "report-poll.n_intervals": 1, "report-job.data": resp["report-job"][
+                "data"]}, "report-poll.n_intervals")
+        r = _post(http, live.url, poll)
+        assert r.status_code == 200, r.text[:300]
+        return None
+
+    return wait_for(http, ready, "the report built", timeout=4 * WAIT_S)  # type: ignore[no-any-return]
+
+
 def test_report_manifest_for_the_public(live) -> None:  # type: ignore[no-untyped-def]
+    """The public manifest holds parameters and hashes; the audit (and the registry's
+    path, the settings, the version) is a staff file, refused to the public."""
     values = {"report-generate.n_clicks": 1, "report-level.value": "departement",
               "report-territory.value": "48", "report-year.value": DASH_YEAR,
               "report-compare-year.value": None, "report-lang.value": "fr",
               "lang.data": "fr"}
-    r = _post(requests, live.url, _payload(live.app, "report-result", values))
-    assert r.status_code == 200, r.text[:300]
-    found = re.search(r"/rapport/fichier/\w+/manifest\.json", _shown(r))
+    r = _report(requests, live, values)
+    found = re.search(r"/rapport/fichier/(\w+)/manifest\.json", _shown(r))
     assert found, _shown(r)[:500]
-    link = found.group(0)
+    link, key = found.group(0), found.group(1)
+    assert "/rapport/audit/" not in _shown(r)  # no link to the audit for the public
     public = requests.get(live.url + link, timeout=WAIT_S)
     text = public.text
     manifest = json.loads(text)
     for secret in (str(live.registry), str(live.registry.parent), __version__,
-                   str(settings.get_settings().cache_dir), str(Path.home())):
+                   str(settings.get_settings().cache_dir), str(Path.home()), "audit",
+                   "suppressed"):
         assert secret not in text, secret
-    assert "audit" not in manifest["disclosure"] and "settings" not in manifest
+    assert set(manifest) == {"report", "generated", "registry", "parameters", "files",
+                             "disclosure"}
+    assert set(manifest["registry"]) == {"sha256", "synthetic"}
+    assert set(manifest["disclosure"]) == {"rules"}
     assert manifest["parameters"]["territory"] == "48" and manifest["files"]
+    # the hashes are those of the files served
+    import hashlib
+
+    pdf = requests.get(live.url + link.replace("manifest.json", "report.pdf"), timeout=WAIT_S)
+    assert manifest["files"]["report.pdf"] == hashlib.sha256(pdf.content).hexdigest()
+    # the audit: refused without a session (default deny), served to staff
+    for path in (f"/rapport/audit/{key}", f"/rapport/fichier/{key}/audit.json",
+                 f"/rapport/fichier/{key}/manifest.json.tmp"):
+        got = requests.get(live.url + path, timeout=WAIT_S)
+        assert got.status_code in (403, 404) and "suppressed" not in got.text, path
+    assert requests.get(f"{live.url}/rapport/audit/{key}", timeout=WAIT_S).status_code == 403
     s, _ = _sign_in(live.url)
-    full = s.get(live.url + link, timeout=WAIT_S).json()
-    assert full["registry"]["path"] == str(live.registry.resolve())
-    assert full["software_version"] == __version__ and "audit" in full["disclosure"]
+    assert s.get(live.url + link, timeout=WAIT_S).json() == manifest  # one public file
+    full = s.get(f"{live.url}/rapport/audit/{key}", timeout=WAIT_S)
+    assert full.status_code == 200 and full.headers["Cache-Control"] == "no-store"
+    audit = full.json()
+    assert audit["registry"]["path"] == str(live.registry.resolve())
+    assert audit["software_version"] == __version__ and "audit" in audit["disclosure"]
+    assert audit["files"] == manifest["files"]
+    assert "/rapport/audit/" in _shown(_report(s, live, values))  # staff get the link
+
+
+def test_report_queue_holds_no_server_thread(live, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """While the report worker is busy, a visitor's request is answered at once (its
+    report queued), a second report from the same address is refused, and nothing is
+    built twice."""
+    import report as report_package
+    from dashboard.pages import report
+
+    built: list[str] = []
+
+    def fake_build(registry: Any, year: int, territory: str, **kw: Any) -> dict[str, Path]:
+        built.append(territory)  # the queue's work, without a minute of PDF
+        out = Path(kw["out"])
+        (out / "tables").mkdir(parents=True)
+        (out / "manifest.json").write_text(json.dumps({"parameters": {}}), encoding="utf-8")
+        return {"tables": out / "tables"}
+
+    monkeypatch.setattr(report_package, "build_report", fake_build)
+    release, started = threading.Event(), threading.Event()
+    blocker = report.QUEUE.submit("0" * 20, lambda out: (started.set(), release.wait(60)),
+                                  staff=True, owner="test")
+    try:
+        assert started.wait(WAIT_S)
+        values = {"report-generate.n_clicks": 1, "report-level.value": "departement",
+                  "report-territory.value": "11", "report-year.value": DASH_YEAR,
+                  "report-compare-year.value": None, "report-lang.value": "fr",
+                  "lang.data": "fr"}
+        body = _payload(live.app, "report-result", values, "report-generate.n_clicks")
+        start = time.perf_counter()
+        r = _post(requests, live.url, body)
+        assert time.perf_counter() - start < 10  # not waiting for the worker
+        resp = r.json()["response"]
+        assert resp["report-poll"]["disabled"] is False and resp["report-job"]["data"]
+        assert "report-waiting" in _shown(r) and "1 avant lui" in _shown(r)
+        again = _post(requests, live.url, body).json()["response"]  # the same report
+        assert again["report-job"]["data"] == resp["report-job"]["data"]
+        other = _post(requests, live.url, _payload(live.app, "report-result", {
+            **values, "report-territory.value": "12"}, "report-generate.n_clicks"))
+        assert "déjà en attente" in _shown(other)  # one report per address
+        assert other.json()["response"]["report-poll"]["disabled"] is True
+        # the other pages keep answering meanwhile
+        assert requests.get(live.url + "/_dash-layout", timeout=10).status_code == 200
+    finally:
+        release.set()
+    assert report.QUEUE.wait(blocker.key, WAIT_S).state == "done"  # type: ignore[union-attr]
+    queued = report.QUEUE.wait(resp["report-job"]["data"]["key"], WAIT_S)
+    assert queued is not None and queued.state == "done" and built == ["11"]
+
+
+def test_cross_site_posts_are_refused(live) -> None:  # type: ignore[no-untyped-def]
+    """A form or a script of another site cannot post to the dashboard, even with the
+    visitor's cookies: the browser's Origin and Sec-Fetch-Site say where it comes from."""
+    http = requests.Session()
+    form = http.get(live.url + "/login", timeout=WAIT_S).text
+    data = {"csrf": _csrf(form), "username": DASH_USER, "password": DASH_PASSWORD}
+    for headers in ({"Origin": "http://evil.example"}, {"Origin": "null"},
+                    {"Sec-Fetch-Site": "cross-site"},
+                    {"Origin": live.url, "Sec-Fetch-Site": "same-site"},
+                    {"Origin": live.url.replace("127.0.0.1", "localhost")}):
+        r = http.post(live.url + "/login", data=data, headers=headers, allow_redirects=False,
+                      timeout=WAIT_S)
+        assert r.status_code == 403 and "cross-site" in r.text, headers
+    r = http.post(live.url + "/login", data=data, allow_redirects=False, timeout=WAIT_S,
+                  headers={"Origin": live.url, "Sec-Fetch-Site": "same-origin"})
+    assert r.status_code == 302  # the form of the site itself
+    body = _payload(live.app, "unserved-table", _unserved_values())
+    evil = _post(http, live.url, body, headers={"Origin": "http://evil.example"})
+    assert evil.status_code == 403 and "siret" not in evil.text
+    assert _post(http, live.url, body, headers={"Origin": live.url}).status_code == 200
+    page = http.get(live.url + "/logout", timeout=WAIT_S).text
+    r = http.post(live.url + "/logout", data={"csrf": _csrf(page)}, allow_redirects=False,
+                  headers={"Sec-Fetch-Site": "cross-site"}, timeout=WAIT_S)
+    assert r.status_code == 403 and _firm_rows(http, live)[0] == 200  # still signed in
+
+
+def test_public_list_is_checked_against_the_pages(live, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The public list names no staff page or component (refused at start), and every
+    component it names is in the public layout of a page or of the shell (the list
+    declares what the public pages use, nothing more)."""
+    from dash.development.base_component import Component
+
+    from dashboard import public
+    from dashboard.app import PageContext
+
+    public.check_declarations(r.rule for r in live.app.server.url_map.iter_rules())
+    with monkeypatch.context() as m:
+        m.setattr(public, "PUBLIC_OUTPUTS", public.PUBLIC_OUTPUTS | {"unserved-table"})
+        with pytest.raises(public.DeclarationError, match="unserved-table"):
+            public.check_declarations()
+    with monkeypatch.context() as m:
+        m.setattr(public, "PUBLIC_PAGES", (*public.PUBLIC_PAGES, "unserved"))
+        with pytest.raises(public.DeclarationError, match="STAFF_ONLY"):
+            public.check_declarations()
+    with pytest.raises(public.DeclarationError, match="/nulle-part"):
+        monkeypatch.setitem(public.PUBLIC_ROUTES, "/nulle-part", frozenset({"GET"}))
+        public.check_declarations(r.rule for r in live.app.server.url_map.iter_rules())
+    monkeypatch.delitem(public.PUBLIC_ROUTES, "/nulle-part")
+
+    def ids(node: Any) -> set[str]:
+        found: set[str] = set()
+        if isinstance(node, Component):
+            cid = getattr(node, "id", None)
+            if isinstance(cid, str):
+                found.add(cid)
+            for value in node.to_plotly_json()["props"].values():
+                found |= ids(value)
+        elif isinstance(node, (list, tuple)):
+            for v in node:
+                found |= ids(v)
+        return found
+
+    data = live.app._ecosystem_data
+    with live.app.server.test_request_context("/"):
+        shell = ids(live.app.layout())
+        for mod in pages():
+            laid = ids(mod.layout(PageContext(data, "fr", staff=False)))
+            name = mod.__name__.rsplit(".", 1)[-1]
+            if name not in public.PUBLIC_PAGES:
+                assert name not in public.PUBLIC_OUTPUTS_BY_PAGE
+                continue
+            declared = set(public.PUBLIC_OUTPUTS_BY_PAGE.get(name, ()))
+            assert declared <= laid, (name, sorted(declared - laid))
+            assert not laid & auth.STAFF_OUTPUTS, name  # a staff component in a public page
+    assert set(public.PUBLIC_OUTPUTS_BY_PAGE["shell"]) <= shell
 
 
 def test_malformed_requests_get_4xx(live) -> None:  # type: ignore[no-untyped-def]
@@ -837,7 +1006,7 @@ def test_malformed_requests_get_4xx(live) -> None:  # type: ignore[no-untyped-de
         ("POST", "/login", {"data": b"\xff\xfe garbage", "headers": {
             "Content-Type": "application/x-www-form-urlencoded"}}, 400),
         ("POST", "/logout", {"data": {"csrf": "faux"}}, 400),
-        ("GET", "/_dash-update-component", {}, {200, 405}),  # Dash's page
+        ("GET", "/_dash-update-component", {}, {404, 405}),  # no page of the public
         ("POST", "/_dash-update-component", {"data": b"not json", "headers": {
             "Content-Type": "application/json"}}, 400),
         ("POST", "/_dash-update-component", {"data": b"\xff\xfe", "headers": {
@@ -846,7 +1015,8 @@ def test_malformed_requests_get_4xx(live) -> None:  # type: ignore[no-untyped-de
             "Content-Type": "text/plain"}}, 400),
         ("POST", "/_dash-update-component", {"json": []}, 400),
         ("POST", "/_dash-update-component", {"json": {"output": 5}}, 400),
-        ("POST", "/_dash-update-component", {"json": {**good, "output": "nope.children"}}, 400),
+        # an output nobody declared public: refused without a session (default deny)
+        ("POST", "/_dash-update-component", {"json": {**good, "output": "nope.children"}}, 403),
         ("POST", "/_dash-update-component", {"json": {**good, "inputs": good["inputs"][:1]}},
          400),
         ("POST", "/_dash-update-component", {"json": {**good, "inputs": good["inputs"][::-1]}},
@@ -859,12 +1029,12 @@ def test_malformed_requests_get_4xx(live) -> None:  # type: ignore[no-untyped-de
         ("POST", "/_dash-update-component", {"data": json.dumps(good).replace(
             str(DASH_YEAR), "1e999"), "headers": {"Content-Type": "application/json"}}, 400),
         ("POST", "/_dash-update-component", {"json": _payload(
-            live.app, "network-hover", {})}, 400),  # a callback of the browser
+            live.app, "network-hover", {})}, 403),  # a callback of the browser: not public
         ("GET", "/maps/view?year=abc", {}, 400),
         ("GET", "/maps/view?classes=1e999&kind=choropleth", {}, 400),
         ("GET", "/maps/view?kind=coverage&distance_km=37.5", {}, 400),
         ("GET", "/maps/view?kind=firms", {}, 403),
-        ("GET", "/rapport/fichier/..%2F..%2Fetc/passwd", {}, {200, 404}),  # Dash's page
+        ("GET", "/rapport/fichier/..%2F..%2Fetc/passwd", {}, 404),  # no page of the public
         ("GET", "/rapport/fichier/0/manifest.json", {}, 404),
         ("GET", "/_dash-component-suites/dash/nope.js", {}, 404),
         ("GET", "/assets/..%2F..%2Fauth.py", {}, {200, 404}),

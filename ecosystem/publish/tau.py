@@ -21,11 +21,14 @@ What this module adds, because τ-Argus does not do it (``docs/disclosure.md``):
   cell of value ``v`` gets, through an a-priori file, a lower protection level
   ``v`` and an upper one ``sdc_min_firms - v`` (at least 1), so that whatever is
   published, the cell may as well hold 0 firms or ``sdc_min_firms`` firms;
-- **two hierarchies that share their leaves**: EPCIs may straddle
-  départements, so commune ⊂ EPCI and commune ⊂ département ⊂ région are two
-  tables whose commune cells are the same cells. They are protected in turn, each
-  time with the commune cells suppressed by the other as a-priori suppressed,
-  until neither adds a cell (suppressions only grow, so this ends).
+- **two hierarchies that share their leaves**: EPCIs may straddle départements,
+  so commune ⊂ EPCI is not a level of commune ⊂ département ⊂ région. One
+  hierarchy is protected, commune ⊂ *part of EPCI within a département* ⊂
+  département ⊂ région, every part treated as published (so the model's attacker
+  knows at least what a reader does); an EPCI made of several parts is published
+  only when all its parts are, and is otherwise suppressed
+  (:func:`_run_grouped`). Protecting the two hierarchies one after the other is not
+  enough: the totals of one can pin a cell that the other left open.
 
 The files τ-Argus reads and writes live in a temporary directory removed at the
 end; nothing is downloaded and nothing is written elsewhere.
@@ -167,6 +170,9 @@ def _check(micro: pd.DataFrame, hierarchies: list[list[str]], weight: str | None
     if not hierarchies:
         raise ValueError("no hierarchy given; expected at least one list of levels")
     leaf = hierarchies[0][0]
+    if len(hierarchies) > 2 or (len(hierarchies) == 2 and len(hierarchies[1]) != 2):
+        raise ValueError(f"hierarchies {hierarchies}: expected one hierarchy, or one and a "
+                         f"grouping of its finest level ([finest, group], e.g. EPCIs)")
     for h in hierarchies:
         if not h or h[0] != leaf:
             raise ValueError(f"hierarchy {list(h)} does not start with {leaf!r}; expected "
@@ -215,10 +221,9 @@ def _hrc(codes: dict[str, np.ndarray], levels: Sequence[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _run(micro: pd.DataFrame, levels: list[str], weight: str | None, forced: set[str],
-         workdir: Path, min_firms: int, dominance_pct: int) -> pd.DataFrame:
-    """One τ-Argus run over one hierarchy; ``forced``: leaf codes suppressed beforehand
-    (by the other hierarchy), set unsafe a priori."""
+def _run(micro: pd.DataFrame, levels: list[str], weight: str | None, workdir: Path,
+         min_firms: int, dominance_pct: int) -> pd.DataFrame:
+    """One τ-Argus run over one hierarchy."""
     from pytauargus.arb import micro_arb
     from pytauargus.dataframe import to_microdata
     from pytauargus.engine import run_batch
@@ -239,11 +244,10 @@ def _run(micro: pd.DataFrame, levels: list[str], weight: str | None, forced: set
     rules = f"FREQ({min_firms},100)"
     if weight is not None:
         rules += f"|NK(1,{dominance_pct})"
-    # a-priori file: the protection levels of the frequency-unsafe count cells, and the
-    # leaves suppressed by the other hierarchy. The engine counts the code fields on
-    # the first line, so it sets the cost of a cell to the value it has already.
+    # a-priori file: the protection levels of the frequency-unsafe count cells. The
+    # engine counts the code fields on the first line, so that line sets the cost of a
+    # cell to the value it has already.
     lines: list[str] = []
-    primary: set[str] = set()
     if weight is None:
         ones = pd.Series(1, index=pd.RangeIndex(len(micro)))
         for lv in levels:
@@ -251,14 +255,11 @@ def _run(micro: pd.DataFrame, levels: list[str], weight: str | None, forced: set
             small = counts[(counts > 0) & (counts < min_firms)]
             lines += [f"{c};pl;{int(v)};{max(min_firms - int(v), 1)}"
                       for c, v in small.items()]
-            if lv == leaf:
-                primary = set(small.index.astype(str))
         first = pd.Series(codes[leaf]).value_counts()
         head = f"{first.index[0]};c;{int(first.iloc[0])}"
     else:
         sums = pd.Series(response).groupby(codes[leaf]).sum()
         head = f"{sums.index[0]};c;{float(sums.iloc[0])!r}"
-    lines += [f"0:{c};u" for c in sorted(forced) if f"0:{c}" not in primary]
     apriori = None
     if lines:
         hst = workdir / "apriori.hst"
@@ -283,40 +284,45 @@ def _run(micro: pd.DataFrame, levels: list[str], weight: str | None, forced: set
     })
 
 
-def _linked(micro: pd.DataFrame, hierarchies: list[list[str]], weight: str | None,
-            base: Path, min_firms: int, dominance_pct: int) -> pd.DataFrame:
-    """Protect each hierarchy in turn, with the leaves suppressed by the others, until
-    no hierarchy suppresses a new leaf."""
-    forced: set[str] = set()
-    primary: set[str] = set()
-    results: list[pd.DataFrame] = []
-    leaf = hierarchies[0][0]
-    for round_ in range(1000):
-        results = []
-        grew = False
-        for k, levels in enumerate(hierarchies):
-            res = _run(micro, levels, weight, forced, base / f"r{round_}h{k}", min_firms,
-                       dominance_pct)
-            if round_ == 0 and k == 0:  # nothing forced yet: the unsafe leaves are primary
-                primary = set(res.loc[res["level"].eq(leaf) & res["status"].eq("primary"),
-                                      "code"].astype(str))
-            results.append(res)
-            hidden = set(res.loc[res["level"].eq(leaf) & res["status"].ne("safe"),
-                                 "code"].astype(str))
-            if hidden - forced:
-                forced |= hidden
-                grew = k > 0 or round_ > 0 or len(hierarchies) == 1
-        if not grew or len(hierarchies) == 1:
-            break
-    else:  # pragma: no cover - suppressions only grow over a finite set of cells
-        raise RuntimeError("the linked hierarchies did not settle")
-    out = pd.concat(results, ignore_index=True)
-    out = out.drop_duplicates(["level", "code"], keep="last").reset_index(drop=True)
-    is_leaf = out["level"].eq(leaf)
-    code = out["code"].astype(str)
-    out.loc[is_leaf & code.isin(forced), "status"] = "secondary"
-    out.loc[is_leaf & code.isin(primary), "status"] = "primary"
-    return out
+def _run_grouped(micro: pd.DataFrame, levels: list[str], group: str, weight: str | None,
+                 workdir: Path, min_firms: int, dominance_pct: int) -> pd.DataFrame:
+    """Protect the hierarchy ``levels`` and a grouping ``group`` of its finest level whose
+    groups need not nest in it (EPCIs across départements).
+
+    One hierarchy is protected: finest level ⊂ *part* ⊂ ``levels[1]`` ⊂ …, a part being
+    a group within one unit of ``levels[1]`` (an EPCI, or the part of an EPCI in one
+    département). τ-Argus treats every part as published (it is the EPCI itself for an
+    EPCI within one département), so the attacker of its model knows at least as much
+    as a reader. The total of a group of several parts, which is not a cell of the
+    hierarchy, is then published only when every part is: it adds nothing to what the
+    model already assumed known; otherwise it is suppressed (``primary`` when it has 1
+    to ``min_firms - 1`` firms, else ``secondary``).
+    """
+    part = "part"
+    while part in micro.columns:
+        part += "_"
+    parts = micro[group].astype(str) + "|" + micro[levels[1]].astype(str)
+    cells = _run(micro.assign(**{part: parts.to_numpy()}), [levels[0], part, *levels[1:]],
+                 weight, workdir, min_firms, dominance_pct)
+    is_part = cells["level"].eq(part)
+    pieces = cells[is_part].copy()
+    pieces["group"] = pieces["code"].astype(str).str.rsplit("|", n=1).str[0]
+    by = pieces.groupby("group", sort=True)
+    groups = pd.DataFrame({
+        "value": by["value"].sum(), "n_firms": by["n_firms"].sum(),
+        "hidden": by["status"].agg(lambda st: bool((st != "safe").any())),
+        "single": by.size().eq(1), "status_one": by["status"].first(),
+    })
+    status = np.where(groups["single"], groups["status_one"],
+                      np.where(~groups["hidden"].to_numpy(dtype=bool), "safe",
+                               np.where((groups["n_firms"] > 0)
+                                        & (groups["n_firms"] < min_firms), "primary",
+                                        "secondary")))
+    out = pd.DataFrame({"level": group, "code": groups.index.to_numpy(dtype=object),
+                        "value": groups["value"].to_numpy(dtype=float),
+                        "n_firms": groups["n_firms"].to_numpy(dtype=np.int64),
+                        "status": status.astype(object)})
+    return pd.concat([cells[~is_part], out], ignore_index=True)
 
 
 def _main(workdir: str) -> None:  # pragma: no cover - run in the child process
@@ -324,9 +330,15 @@ def _main(workdir: str) -> None:  # pragma: no cover - run in the child process
     with open(path / "job.pkl", "rb") as fh:
         job = pickle.load(fh)  # noqa: S301 - written by protect_tables just before
     result = {}
+    hierarchies = job["hierarchies"]
     for k, (name, (micro, weight)) in enumerate(job["tables"].items()):
-        result[name] = _linked(micro, job["hierarchies"], weight, path / f"t{k}",
-                               job["min_firms"], job["dominance_pct"])
+        if len(hierarchies) == 1:
+            result[name] = _run(micro, hierarchies[0], weight, path / f"t{k}",
+                                job["min_firms"], job["dominance_pct"])
+        else:
+            result[name] = _run_grouped(micro, hierarchies[0], hierarchies[1][1], weight,
+                                        path / f"t{k}", job["min_firms"],
+                                        job["dominance_pct"])
     with open(path / "result.pkl", "wb") as fh:
         pickle.dump(result, fh)
 

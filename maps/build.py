@@ -30,11 +30,12 @@ from ecosystem import (
     __version__,
     activation,
     catalogue,
-    disclosure,
     indicators,
     network,
+    publish,
     results,
 )
+from ecosystem.disclosure import SECRET
 from ecosystem.export import mask_non_diffusible
 from ecosystem.formatting import format_number, format_percent, format_value, format_with_unit
 from ecosystem.formatting import unit_label as format_unit_label
@@ -63,7 +64,8 @@ from .elements import (
     esc,
 )
 
-__all__ = ["KINDS", "LEVELS", "SCHEMES", "build_map", "save_map", "to_html"]
+__all__ = ["KINDS", "PUBLIC_KINDS", "LEVELS", "SCHEMES", "build_map", "save_map", "to_html",
+           "choropleth_values"]
 
 #: Map kinds and their French titles.
 KINDS: dict[str, str] = {
@@ -75,6 +77,10 @@ KINDS: dict[str, str] = {
     "network": "Réseau des acteurs",
     "combined": "Milieu internationalisant",
 }
+#: Kinds that have a public version: none of them places a firm (the coverage map
+#: draws the front-line actors' buffers and catchments only).
+PUBLIC_KINDS: tuple[str, ...] = ("actors", "coverage", "choropleth", "infrastructure",
+                                 "network")
 LEVELS = ("commune", "epci", "departement")
 #: Classification schemes of the choropleths (mapclassify).
 SCHEMES = ("quantiles", "natural_breaks")
@@ -183,14 +189,18 @@ def _catchment_loads(registry: Registry, year: int) -> pd.DataFrame:
     return pd.DataFrame(table).set_index("actor_id")[["n_firms", "load_firms"]]
 
 
-def _firm_count(n: Any, public: bool, decimals: int = 0, value: Any = None) -> str:
-    """A count of firms (or a value resting on ``n`` firms) for a popup: ``s`` on a
-    public map when 1 or 2 firms are behind it (frequency rule)."""
-    if n is None or pd.isna(n):
-        return ""
-    if public and bool(disclosure.primary_confidential([float(n)])[0]):
-        return disclosure.SECRET
-    return format_number(n if value is None else value, "fr", decimals)
+def _staff_counts(aid: str, firm_ties: pd.Series, loads: pd.DataFrame
+                  ) -> list[tuple[str, Any]]:
+    """The firm counts of an actor's popup (linked SMEs, catchment, load): staff maps
+    only, these tables are not published."""
+    caught = aid in loads.index
+    return [
+        ("PME liées", int(firm_ties.get(aid, 0))),
+        ("PME du bassin (plus proche de sa catégorie)",
+         format_number(loads.at[aid, "n_firms"], "fr", 0) if caught else ""),
+        ("Charge (PME du bassin / capacité)",
+         format_number(loads.at[aid, "load_firms"], "fr", 1) if caught else ""),
+    ]
 
 
 def _add_actors(m: folium.Map, registry: Registry, year: int, legend: _Legend, *,
@@ -198,7 +208,8 @@ def _add_actors(m: folium.Map, registry: Registry, year: int, legend: _Legend, *
     actors = registry.actors(year)
     names = _commune_names(registry)
     actor_ties, firm_ties = _tie_counts(registry, year)
-    loads = _catchment_loads(registry, year)
+    # the public maps show no firm count of an actor: not a table of the publication gate
+    loads = pd.DataFrame() if public else _catchment_loads(registry, year)
     geo = _wgs84(actors)
     codes = list(CATEGORIES) + sorted(set(actors["category"].astype(str)) - set(CATEGORIES))
     styles = []
@@ -219,13 +230,8 @@ def _add_actors(m: folium.Map, registry: Registry, year: int, legend: _Legend, *
             ("Catégorie", info.label_fr if info else cat),
             ("Commune", names.get(str(row["commune"]), str(row["commune"]))),
             ("Liens avec des acteurs", int(actor_ties.get(aid, 0))),
-            ("PME liées", _firm_count(int(firm_ties.get(aid, 0)), public)),
             ("Capacité", "" if pd.isna(capacity) else format_number(capacity, "fr", 0)),
-            ("PME du bassin (plus proche de sa catégorie)",
-             _firm_count(loads.at[aid, "n_firms"], public) if aid in loads.index else ""),
-            ("Charge (PME du bassin / capacité)",
-             _firm_count(loads.at[aid, "n_firms"], public, 1, loads.at[aid, "load_firms"])
-             if aid in loads.index else ""),
+            *([] if public else _staff_counts(aid, firm_ties, loads)),
         ])
         group = info.group if info else "authorities"
         by_group.setdefault(group, []).append(_feature(g, index[cat], popup))
@@ -479,20 +485,54 @@ def _classify(values: np.ndarray, scheme: str, k: int) -> tuple[np.ndarray, np.n
     return np.asarray(cl.yb, dtype=int), np.asarray(cl.bins, dtype=float)
 
 
+def choropleth_values(table: pd.DataFrame, indicator: str) -> tuple[np.ndarray, np.ndarray]:
+    """The values of ``indicator`` drawn by a choropleth (NaN: missing or suppressed)
+    and whether each is suppressed (:data:`~ecosystem.disclosure.SECRET` in the table).
+
+    Examples
+    --------
+    >>> v, s = choropleth_values(pd.DataFrame({"x": [1.5, "s", None]}, dtype=object), "x")
+    >>> v.tolist()[0], bool(np.isnan(v[1])), s.tolist()
+    (1.5, True, [False, True, False])
+    """
+    column = table[indicator]
+    secret = column.map(lambda v: isinstance(v, str) and v == SECRET).to_numpy(dtype=bool)
+    shown = column.where(~secret, np.nan)
+    if shown.dtype == object:
+        shown = shown.map(lambda v: float(v) if isinstance(v, bool | np.bool_) else v)
+    values = pd.to_numeric(shown, errors="coerce").to_numpy(dtype=float)
+    return values, secret
+
+
+def _indicator_table(registry: Registry, level: str, year: int, public: bool,
+                     table: pd.DataFrame | None) -> gpd.GeoDataFrame:
+    """The table a choropleth draws: the publication gate's for a public map
+    (:func:`ecosystem.publish.public_indicators`), the staff table otherwise."""
+    if table is None:
+        if public:
+            return publish.public_indicators(registry, level, year, with_geometry=True)
+        return indicators.compute_indicators(registry, level, year, with_geometry=True)
+    if public and not table.attrs.get("public"):
+        raise ValueError("a public map draws the table of ecosystem.publish.public_indicators "
+                         "(with_geometry=True), not another indicator table")
+    if not isinstance(table, gpd.GeoDataFrame):
+        raise ValueError("the indicator table of a map needs each territory's boundary "
+                         "(with_geometry=True)")
+    return table
+
+
 def _add_choropleth(m: folium.Map, registry: Registry, year: int, legend: _Legend, *,
                     indicator: str, level: str, scheme: str, k: int,
-                    show: bool = True, public: bool = False) -> None:
+                    show: bool = True, public: bool = False,
+                    table: pd.DataFrame | None = None) -> None:
     if level not in LEVELS:
         raise ValueError(f"unknown level {level!r}; expected one of {LEVELS}")
     ind = catalogue.get(indicator)
-    table = indicators.compute_indicators(registry, level, year, with_geometry=True)
+    table = _indicator_table(registry, level, year, public, table)
     if indicator not in table.columns:
         raise ValueError(f"indicator {indicator!r} is not computed at level {level!r}")
-    values = pd.to_numeric(table[indicator], errors="coerce").to_numpy(dtype=float)
-    secret = np.zeros(len(values), dtype=bool)
-    if public and disclosure.involves_firms(indicator):
-        secret = disclosure.primary_confidential(table["n_firms"].to_numpy(dtype=float))
-        values = np.where(secret, np.nan, values)  # never classified, never printed
+    # suppressed values (« s », public table only) are never classified, never printed
+    values, secret = choropleth_values(table, indicator)
     classes, bins, ramp = classify_colours(values, scheme, k, ind.direction)
     ok = classes >= 0
     n_classes = len(bins)
@@ -507,7 +547,7 @@ def _add_choropleth(m: folium.Map, registry: Registry, year: int, legend: _Legen
                                       strict=True):
         if g is None or g.is_empty:
             continue
-        shown = (f"{disclosure.SECRET} (secret statistique)" if sec
+        shown = (f"{SECRET} (secret statistique)" if sec
                  else format_with_unit(indicator, v, "fr"))
         features.append(_feature(
             g, n_classes + 1 if sec else (int(c) if c >= 0 else n_classes),
@@ -524,8 +564,9 @@ def _add_choropleth(m: folium.Map, registry: Registry, year: int, legend: _Legen
     if (~ok & ~secret).any():
         rows.append(("box", style.MISSING_COLOUR, "Sans donnée"))
     if secret.any():
-        rows.append(("dashed", "#555555", f"{disclosure.SECRET} : secret statistique "
-                     f"(moins de {get_settings().sdc_min_firms} entreprises)"))
+        rows.append(("dashed", "#555555", f"{SECRET} : secret statistique (moins de "
+                     f"{get_settings().sdc_min_firms} entreprises, ou valeur masquée pour "
+                     "qu'aucun total ne la révèle)"))
     scheme_label = "quantiles" if scheme == "quantiles" else "seuils naturels"
     legend.section(f"{title} · {level}, {scheme_label}", rows)
 
@@ -639,6 +680,7 @@ def build_map(
     recommend_top: int = 10,
     title: str | None = None,
     public: bool = False,
+    indicator_table: pd.DataFrame | None = None,
 ) -> folium.Map:
     """A folium map of the registry for one year.
 
@@ -663,11 +705,18 @@ def build_map(
     title : str, optional
         Replaces the default title.
     public : bool
-        Public map: choropleth cells of firm-based indicators with fewer than
-        ``settings.sdc_min_firms`` firms (INSEE frequency rule) print as ``s`` and
-        are drawn hatched, never classified (:mod:`ecosystem.disclosure`); in the
-        actors' popups, counts of linked SMEs and catchment sizes of 1 or 2 firms (and
-        the load computed from them) print ``s``.
+        Public map, made of what the publication gate (:mod:`ecosystem.publish`)
+        publishes and of actor-level data only: the choropleth draws
+        :func:`ecosystem.publish.public_indicators` (a suppressed value prints
+        ``s (secret statistique)`` and is drawn hatched, never classified); the
+        actors' popups show no firm count (linked SMEs, catchment, load: tables the
+        gate does not publish). The kinds that place firms (``firms``, ``combined``)
+        have no public version (:data:`PUBLIC_KINDS`).
+    indicator_table : DataFrame, optional
+        The choropleth's table already computed, with each territory's boundary: for
+        a public map, the table of ``public_indicators(..., with_geometry=True)``
+        itself (refused otherwise); for a staff map, that of
+        ``compute_indicators(..., with_geometry=True)``. Default: computed here.
 
     Returns
     -------
@@ -677,6 +726,9 @@ def build_map(
     reg = as_registry(registry)
     if kind not in KINDS:
         raise ValueError(f"unknown map kind {kind!r}; expected one of {list(KINDS)}")
+    if public and kind not in PUBLIC_KINDS:
+        raise ValueError(f"map kind {kind!r} places firms: it has no public version (public "
+                         f"kinds: {', '.join(PUBLIC_KINDS)})")
     if year is None:
         years = reg.years()
         if not years:
@@ -698,7 +750,7 @@ def build_map(
     every = kind == "combined"
     if kind in ("choropleth", "combined"):
         _add_choropleth(m, reg, year, legend, indicator=indicator, level=level, scheme=scheme,
-                        k=k, public=public)
+                        k=k, public=public, table=indicator_table)
     _add_outlines(m, reg, ["epci", "departement"] if level != "commune" or every
                   else ["commune", "departement"])
     if kind in ("coverage", "combined"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from .build import KINDS, LEVELS, SCHEMES, build_map, save_map
+from .build import KINDS, LEVELS, PUBLIC_KINDS, SCHEMES, build_map, save_map
 
 __all__ = ["register"]
 
@@ -38,6 +38,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--distance-km", type=float)
     p.add_argument("--categories")
     p.add_argument("--public", action="store_true",
-                   help="public map: choropleth cells with fewer than 3 firms print as 's'")
+                   help="public map: the choropleth of the publication gate (suppressed "
+                        "values print as 's'), no firm count in the actors' popups; kinds "
+                        f"{', '.join(PUBLIC_KINDS)} only")
     p.add_argument("--out", required=True, help="output .html file")
     p.set_defaults(handler=_run)

@@ -51,6 +51,9 @@ def pages(registry: Registry, tmp_path_factory: pytest.TempPathFactory) -> dict[
         built[kind] = maps.save_map(maps.build_map(registry, YEAR, kind), out / f"{kind}.html")
     built["hex"] = maps.save_map(maps.build_map(registry, YEAR, "firms", firms_mode="hex"),
                                  out / "hex.html")
+    built["public"] = maps.save_map(maps.build_map(registry, YEAR, "choropleth", level="epci",
+                                                   indicator="n_firms", public=True),
+                                    out / "public.html")
     return built
 
 
@@ -257,6 +260,32 @@ def test_polygon_maps_render(browser, pages: dict[str, Path], kind: str,
     _no_alert_no_flag(browser)
 
 
+def test_public_choropleth_in_browser(browser, pages: dict[str, Path],
+                                      registry: Registry) -> None:
+    """The public map: one polygon per EPCI of the geography, the suppressed ones
+    hatched (dashed) and their popups « s (secret statistique) » once opened."""
+    _open(browser, pages["public"])
+    n_epci = registry.territories("epci")["code"].nunique()
+    assert _count(browser, "path.leaflet-interactive") == n_epci
+    assert _count(browser, "path.leaflet-interactive[stroke-dasharray]") > 0
+    texts = browser.execute_script(_MAP_JS + """
+        var out = [];
+        map.eachLayer(function (l) {
+          if (l.feature && l.getPopup && l.getPopup()) {
+            l.openPopup();
+            var el = l.getPopup().getElement();
+            out.push([l.options.dashArray || '', el.querySelector('.leaflet-popup-content')
+              .textContent]);
+          }
+        });
+        return out;""")
+    assert len(texts) == n_epci
+    for dash, text in texts:
+        assert ("s (secret statistique)" in text) == bool(dash), (dash, text)
+    _no_alert_no_flag(browser)
+    assert _remote_requests(browser) == []
+
+
 def test_combined_map(browser, pages: dict[str, Path]) -> None:
     _open(browser, pages["combined"])
     assert "Données synthétiques" in browser.find_element("css selector", ".maps-title").text
@@ -305,32 +334,145 @@ def test_catchment_polygons_are_the_nearest_actor_areas() -> None:
             assert list(hit["ids"]) == [f"a{best:02d}"]
 
 
-def test_public_choropleth_hides_cells_with_fewer_than_3_firms(tmp_path) -> None:
-    """Commune-level unserved share: every commune with 1 or 2 firms prints 's', counted by hand."""
-    import re
+# ---------------------------------------------------------------------------
+# public maps: the publication gate's table, nothing else
+# ---------------------------------------------------------------------------
 
-    from ecosystem import Registry
-    from ecosystem.cli import main as cli
+_POPUP_PROP = re.compile(r'"p"\s*:\s*("(?:[^"\\]|\\.)*")')
+_CODE_VALUE = re.compile(r"Code : ([^<]+)<br>([^<]+) : ([^<]+)(?:<|$)")
+
+
+def _page_popups(page: str) -> list[str]:
+    """The popup of every feature embedded in a map page (its ``p`` property), as text."""
+    return [html.unescape(json.loads(m.group(1))) for m in _POPUP_PROP.finditer(page)]
+
+
+def _choropleth_cells(page: str) -> dict[str, str]:
+    """Territory code -> value text of every choropleth popup of a map page."""
+    out = {}
+    for popup in _page_popups(page):
+        hit = _CODE_VALUE.search(popup)
+        if hit:
+            out[hit.group(1).strip()] = hit.group(3).strip()
+    return out
+
+
+def _number(text: str) -> float:
+    """A number as the popups print it in French (narrow spaces, decimal comma, %)."""
+    return float(text.replace("\u202f", "").replace("%", "").replace(",", ".")
+                 .replace("\u2212", "-"))
+
+
+@pytest.fixture(scope="module")
+def public_files(registry: Registry, tmp_path_factory: pytest.TempPathFactory
+                 ) -> dict[str, Path]:
+    """``ecosystem indicators --public`` (CSV) and ``ecosystem map --public`` of two
+    indicators at two levels, written by the command line."""
+    from ecosystem.cli import main
+
+    out = tmp_path_factory.mktemp("public")
+    files: dict[str, Path] = {}
+    for level in ("commune", "epci"):
+        csv = out / f"{level}.csv"
+        assert main(["indicators", "--registry", str(registry.path), "--level", level,
+                     "--year", str(YEAR), "--public", "--out", str(csv)]) == 0
+        files[level] = csv
+        for indicator in ("n_firms", "unserved_share"):
+            page = out / f"{level}_{indicator}.html"
+            assert main(["map", "--registry", str(registry.path), "--kind", "choropleth",
+                         "--level", level, "--indicator", indicator, "--year", str(YEAR),
+                         "--public", "--out", str(page)]) == 0
+            files[f"{level}_{indicator}"] = page
+    return files
+
+
+def _public_csv(path: Path):  # type: ignore[no-untyped-def]
+    import pandas as pd
+
+    return pd.read_csv(path, sep=";", dtype=str, keep_default_na=False,
+                       encoding="utf-8-sig").set_index("code")
+
+
+@pytest.mark.parametrize("level", ["commune", "epci"])
+@pytest.mark.parametrize("indicator", ["n_firms", "unserved_share"])
+def test_public_choropleth_is_the_public_table(public_files: dict[str, Path],
+                                               registry: Registry, level: str,
+                                               indicator: str) -> None:
+    """Every territory of the level is drawn; a popup prints « s (secret statistique) »
+    exactly where ``ecosystem indicators --public`` writes « s », and elsewhere the
+    CSV's value; every territory of 1 or 2 firms (counted here with pandas) is « s »."""
+    table = _public_csv(public_files[level])
+    page = public_files[f"{level}_{indicator}"].read_text(encoding="utf-8")
+    cells = _choropleth_cells(page)
+    terr = registry.territories(level)
+    drawn = terr[terr.geometry.notna() & ~terr.geometry.is_empty]
+    assert set(cells) == set(drawn["code"].astype(str)) <= set(table.index)
+    secret = {c for c, v in cells.items() if v == "s (secret statistique)"}
+    assert secret == {c for c in cells if table.at[c, indicator] == "s"}
+    assert secret, "the test registry has suppressed cells"
+    for code, text in cells.items():
+        if code in secret:
+            continue
+        value = table.at[code, indicator]
+        if value == "":
+            assert text == "–", (code, text)
+        elif indicator == "n_firms":
+            assert _number(text) == int(value), (code, text, value)
+        else:  # a share printed in percent with one decimal
+            assert abs(_number(text) - 100 * float(value.replace(",", "."))) <= 0.05 + 1e-9
+    firms = registry.firms(YEAR)
+    per = firms.groupby(firms[level].astype(str)).size()
+    small = set(per.index[(per >= 1) & (per <= 2)])
+    assert small and small <= secret
+    if secret:
+        assert "s : secret statistique (moins de 3 entreprises, ou valeur masquée" in page
+
+
+def test_public_map_has_no_firm_count_the_table_suppresses(public_files: dict[str, Path]
+                                                           ) -> None:
+    """No popup of the public firm-count map shows a number where the public CSV has
+    « s » (the pages are read as a visitor would: the embedded data)."""
+    table = _public_csv(public_files["epci"])
+    page = public_files["epci_n_firms"].read_text(encoding="utf-8")
+    for popup in _page_popups(page):
+        hit = _CODE_VALUE.search(popup)
+        assert hit, popup  # every feature of the page is a territory of the table
+        code, text = hit.group(1).strip(), hit.group(3).strip()
+        if table.at[code, "n_firms"] == "s":
+            assert text == "s (secret statistique)", (code, text)
+
+
+def test_staff_choropleth_is_the_staff_table(registry: Registry) -> None:
+    """Without ``public``, the choropleth prints the staff table, without « s »."""
     from ecosystem.indicators import compute_indicators
-    from maps import build_map, save_map
 
-    path = tmp_path / "d.gpkg"
-    assert cli(["demo", "--out", str(path), "--firms", "600"]) == 0
-    reg = Registry(path)
-    firms = reg.firms(2025)
-    per_commune = firms.groupby("commune").size()
-    small = int((per_commune < 3).sum())
-    assert small > 0
-    html = save_map(build_map(reg, 2025, "choropleth", indicator="unserved_share",
-                              level="commune", public=True), tmp_path / "p.html").read_text()
-    assert len(re.findall(r"s \(secret statistique\)", html)) == small
-    assert "secret statistique (moins de 3 entreprises)" in html
-    table = compute_indicators(reg, "commune", 2025)
-    hidden = table[(table["n_firms"] > 0) & (table["n_firms"] < 3)]
-    assert len(hidden) == small
-    private = save_map(build_map(reg, 2025, "choropleth", indicator="unserved_share",
-                                 level="commune"), tmp_path / "q.html").read_text()
-    assert "secret statistique" not in private
+    page = maps.to_html(maps.build_map(registry, YEAR, "choropleth", indicator="n_firms",
+                                       level="epci"))
+    assert "secret statistique" not in page
+    cells = _choropleth_cells(page)
+    firms = registry.firms(YEAR)
+    per = firms.groupby(firms["epci"].astype(str)).size()
+    staff = compute_indicators(registry, "epci", YEAR).set_index("code")
+    assert set(cells) == set(staff.index)
+    for code, text in cells.items():
+        assert _number(text) == per.get(code, 0), code
+
+
+def test_public_map_needs_the_gate_table(registry: Registry) -> None:
+    """A public map refuses a table that is not the gate's, and the kinds that place
+    firms; the command line says so."""
+    from ecosystem.cli import main
+    from ecosystem.indicators import compute_indicators
+
+    staff = compute_indicators(registry, "epci", YEAR, with_geometry=True)
+    with pytest.raises(ValueError, match="public_indicators"):
+        maps.build_map(registry, YEAR, "choropleth", level="epci", public=True,
+                       indicator_table=staff)
+    for kind in ("firms", "combined"):
+        with pytest.raises(ValueError, match="no public version"):
+            maps.build_map(registry, YEAR, kind, public=True)
+    assert main(["map", "--registry", str(registry.path), "--kind", "combined", "--public",
+                 "--out", "/nonexistent/never.html"]) == 2
 
 
 def _popups(m) -> list[str]:  # type: ignore[no-untyped-def]
@@ -347,9 +489,10 @@ def _popups(m) -> list[str]:  # type: ignore[no-untyped-def]
     return out
 
 
-def test_public_actor_popups_hide_small_firm_counts(registry: Registry) -> None:
-    """On a public map, an actor popup's count of linked SMEs of 1 or 2 (counted here from
-    the relations layer) prints 's'; the staff map prints the number."""
+def test_actor_firm_counts_on_staff_maps_only(registry: Registry) -> None:
+    """An actor's firm counts (linked SMEs, catchment, load) are not tables of the
+    publication gate: the public map shows none of them; the staff map shows the linked
+    SMEs counted here from the relations layer."""
     import pandas as pd
 
     rel = registry.relations(YEAR)
@@ -357,14 +500,23 @@ def test_public_actor_popups_hide_small_firm_counts(registry: Registry) -> None:
         rel.loc[rel["source_type"].eq("actor") & rel["target_type"].ne("actor"), "source"],
         rel.loc[rel["target_type"].eq("actor") & rel["source_type"].ne("actor"), "target"],
     ]).astype(str).value_counts()
-    small = ends[(ends >= 1) & (ends <= 2)]
-    assert len(small), "the test registry has actors with 1-2 linked SMEs"
     names = registry.actors(YEAR).set_index("id")["name"].astype(str)
-    staff = _popups(maps.build_map(registry, YEAR, "actors"))
-    public = _popups(maps.build_map(registry, YEAR, "actors", public=True))
-    for aid, n in small.items():
-        title = f"<b>{html.escape(names[aid])}</b>"
-        for popups, shown in ((public, "s"), (staff, str(n))):
-            mine = [p for p in popups if title in p]
-            assert len(mine) == 1, aid
-            assert re.search(f"PME liées : {shown}(<br>|</div>)", mine[0]), (aid, mine[0])
+    def actor_popups(m) -> list[str]:  # type: ignore[no-untyped-def]
+        return [p for p in _popups(m) if "Catégorie : " in p]  # not the outlines
+
+    staff = actor_popups(maps.build_map(registry, YEAR, "actors"))
+    public = actor_popups(maps.build_map(registry, YEAR, "actors", public=True))
+    assert len(public) == len(staff) == len(names)
+    for popup in public:
+        assert "PME" not in popup and "Charge" not in popup, popup
+    assert any("PME du bassin" in p for p in staff)
+    unique = names[~names.duplicated(keep=False)]
+    assert len(unique) > len(names) / 2
+    for aid, name in unique.items():
+        mine = [p for p in staff if f"<b>{html.escape(name)}</b>" in p]
+        assert len(mine) == 1, aid
+        assert re.search(f"PME liées : {int(ends.get(aid, 0))}(<br>|</div>)", mine[0]), \
+            (aid, mine[0])
+    # the public network map: actors and ties, no firm count either
+    for popup in _popups(maps.build_map(registry, YEAR, "network", public=True)):
+        assert "PME" not in popup, popup

@@ -8,6 +8,11 @@ The dashboard never writes into the registry but for the imports made by staff
 on the Données page; the proximity results also go through the core's result
 cache (:mod:`ecosystem.cache`), outside the registry.
 
+What the public sees comes from the publication gate (:mod:`ecosystem.publish`):
+:meth:`DashboardData.public_indicators` and :meth:`DashboardData.protected_counts`
+return its tables as they are; the staff tables (:meth:`DashboardData.indicators`)
+are never shown to visitors without sign-in.
+
 Examples
 --------
 >>> cache = ResultCache(maxsize=2)
@@ -29,11 +34,14 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
-from ecosystem import results
+from ecosystem import publish, results
 from ecosystem.cli import open_registry
-from ecosystem.indicators import compute_indicators
+from ecosystem.indicators import IndicatorInputs, compute_indicators
 from ecosystem.registry import Registry
+from ecosystem.schema import TERRITORY_LEVELS
 from ecosystem.settings import get_settings
+
+from .slots import heavy
 
 __all__ = ["ResultCache", "DashboardData"]
 
@@ -137,6 +145,45 @@ class DashboardData:
         return self.cached("indicators_geo", (level, int(year)),
                            lambda: compute_indicators(self.registry, level, int(year),
                                                       with_geometry=True))
+
+    def indicator_inputs(self) -> IndicatorInputs:
+        """The registry's layers read once for the indicator tables (every level)."""
+        return self.cached("indicator_inputs", (),
+                           lambda: IndicatorInputs.from_registry(self.registry,
+                                                                 TERRITORY_LEVELS))
+
+    def public_indicators(self, level: str, year: int, compare_year: int | None = None
+                          ) -> pd.DataFrame:
+        """:func:`ecosystem.publish.public_indicators`: the indicator table as
+        published (``ecosystem indicators --public``), for visitors without sign-in.
+
+        Computed in a visitors' slot (:func:`dashboard.slots.heavy`) when missing: the
+        first table of a year runs τ-Argus. Never changed in place by the pages (the
+        public download writes it as it is).
+        """
+        cmp = None if compare_year is None else int(compare_year)
+        return self.cached(
+            "public_indicators", (level, int(year), cmp),
+            lambda: heavy(lambda: publish.public_indicators(
+                self.registry, level, int(year), cmp, inputs=self.indicator_inputs())))
+
+    def public_indicators_geo(self, level: str, year: int) -> pd.DataFrame:
+        """:meth:`public_indicators` with each territory's boundary (EPSG:2154): what
+        the public maps draw."""
+        return self.cached(
+            "public_indicators_geo", (level, int(year)),
+            lambda: heavy(lambda: publish.public_indicators(
+                self.registry, level, int(year), with_geometry=True,
+                inputs=self.indicator_inputs())))
+
+    def protected_counts(self, year: int) -> pd.DataFrame:
+        """:func:`ecosystem.publish.protected_counts`: the firm counts of ``year`` at
+        every territorial level as the gate protects them (status safe, primary or
+        secondary)."""
+        return self.cached(
+            "protected_counts", (int(year),),
+            lambda: heavy(lambda: publish.protected_counts(
+                self.registry, int(year), inputs=self.indicator_inputs())))
 
     def territories(self, level: str) -> pd.DataFrame:
         """Codes and names of the territories of ``level`` in the registry."""

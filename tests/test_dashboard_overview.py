@@ -19,9 +19,11 @@ CMP_YEAR = DASH_YEAR - 1
 def fr(x: float, decimals: int) -> str:
     """A number as the pages print it in French (narrow no-break space between thousands,
     decimal comma, minus sign U+2212 unless it rounds to zero); « s » for a value the
-    public CLI table suppressed (read as +inf, see ``_public``)."""
+    public CLI table suppressed (read as +inf, see ``_public``), « – » for no value."""
     if x == np.inf:
         return "s"
+    if pd.isna(x):
+        return "–"
     text = f"{abs(x):,.{decimals}f}".replace(",", "\u202f").replace(".", ",")
     return ("\u2212" if x < 0 and text.strip("0,\u202f") else "") + text
 
@@ -117,6 +119,11 @@ def _wait_kf(page, name: str, value: str) -> None:  # type: ignore[no-untyped-de
              f"the key figure {name} to read {value!r}", seen=lambda: _kf(page, name))
 
 
+def _largest(table: pd.DataFrame) -> pd.Series:
+    """The territory with the most firms published (« s » read as none)."""
+    return table.loc[table["n_firms"].replace(np.inf, np.nan).fillna(0).idxmax()]
+
+
 def test_overview(page, cli, small_epci) -> None:  # type: ignore[no-untyped-def]
     from selenium.webdriver.common.by import By
 
@@ -124,7 +131,7 @@ def test_overview(page, cli, small_epci) -> None:  # type: ignore[no-untyped-def
     page.open("/")
     page.wait("#ov-sentence", text="rang")
     # default: the département with the most firms
-    top = dep.loc[dep["n_firms"].idxmax()]
+    top = _largest(dep)
     assert f"({top['code']})" in page.text("#ov-territory")
     ranked = int(dep["imi_rank"].notna().sum())
     assert _kf(page, "n_firms") == fr(top["n_firms"], 0)
@@ -182,23 +189,27 @@ def test_overview(page, cli, small_epci) -> None:  # type: ignore[no-untyped-def
     _wait_kf(page, "n_firms", fr(other["n_firms"], 0))
     assert _kf(page, "imi_rank") == f"{int(other['imi_rank'])} / {ranked}"
     assert page.text("#ov-v-iso_density") == fr(other["iso_density"], 1)
-    # level: EPCI, then one of 1-2 firms: its firm-based figures are secret
-    epci = cli["epci"]
+    # level: EPCI, then one of 1-2 firms: its firm-based figures are those of the public
+    # CLI table (« s »), its index the one computed there from published values only
+    epci, epci_public = cli["epci"], cli["epci_public"]
     page.select("ov-level", "EPCI")
-    big = epci.loc[epci["n_firms"].idxmax()]
+    big = _largest(epci_public)
     page.wait("#ov-territory", text=f"({big['code']})")
     _wait_kf(page, "n_firms", fr(big["n_firms"], 0))
     code, name, n = small_epci
     assert int(epci.loc[epci["code"] == code, "n_firms"].iloc[0]) == n  # same count as CLI
+    row = epci_public[epci_public["code"] == code].iloc[0]
+    assert row["n_firms"] == np.inf  # the gate suppresses it (primary)
     page.select("ov-territory", f"({code})")
-    page.wait("#ov-sentence", text="moins de 3 entreprises")
-    assert _kf(page, "n_firms") == "s" and _kf(page, "imi") == "s"
-    assert page.text("#ov-v-iso_density") == "s"
-    row = epci[epci["code"] == code].iloc[0]
-    # actor-only indicators are published whatever the number of firms
-    assert page.text("#ov-v-new_ties") == fr(row["new_ties"], 0)
-    cov = row["category_coverage"]
-    assert page.text("#ov-v-category_coverage") == ("–" if pd.isna(cov) else fr(100 * cov, 1))
+    page.wait("#ov-sentence", text="couverts par le secret statistique")
+    assert _kf(page, "n_firms") == "s" and page.text("#ov-v-iso_density") == "s"
+    assert _kf(page, "imi") == fr(row["imi"], 1)
+    assert _kf(page, "n_exporters") == fr(row["n_exporters"], 0)
+    for column, scale, d in (("exporters_per_1000_firms", 1, 1), ("iso_density", 1, 1),
+                             ("proactive_share", 100, 1), ("new_ties", 1, 0),
+                             ("category_coverage", 100, 1), ("imi_density", 1, 1)):
+        where = f"#ov-v-{column}" if column != "imi_density" else "#ov-score-density"
+        assert fr(scale * row[column], d) in page.text(where), (column, page.text(where))
     assert "secret statistique" in page.text("#ov-notes")
     page.no_xss()
 
@@ -301,8 +312,9 @@ def test_territories(page, cli, small_epci, tmp_path) -> None:  # type: ignore[n
     page.select("tr-compare", str(CMP_YEAR))
     page.wait("#tr-count", text=f"comparée à {CMP_YEAR}")
 
-    # EPCI: the EPCI of 1-2 firms prints « s » for its firm-based cells (sorted last)
-    epci = cli["epci"].set_index("code")
+    # EPCI: every EPCI of the geography, as in the public CLI table; the EPCI of 1-2 firms
+    # prints « s » for its firm counts and what rests on them (sorted last)
+    epci = cli["epci_public"].set_index("code")
     code, _, _ = small_epci
     page.select("tr-level", "EPCI")
     page.wait("#tr-count", text=f"{len(epci)} EPCI")
@@ -317,8 +329,10 @@ def test_territories(page, cli, small_epci, tmp_path) -> None:  # type: ignore[n
     wait_for(page.driver, by_firms, "the EPCI sorted by number of firms",
              seen=lambda: [r["n_firms"] for r in _table_rows(page)])
     found = None
+    seen: dict[str, dict[str, str]] = {}
     for _ in range(len(epci) // 20 + 2):  # page through the table
         rows = _table_rows(page)
+        seen.update({r["code"]: r for r in rows})
         found = next((r for r in rows if r["code"] == code), None)
         buttons = page.driver.find_elements(By.CSS_SELECTOR, "#tr-table button.next-page")
         if found is not None or not buttons or not buttons[0].is_enabled():
@@ -329,24 +343,18 @@ def test_territories(page, cli, small_epci, tmp_path) -> None:  # type: ignore[n
                  and r[0]["code"] != first and not page.busy(),
                  f"the next page of the EPCI table (after {first})")
     assert found is not None, "the small EPCI is in the table"
-    assert found["n_firms"] == "s" and found["iso_density"] == "s" and found["imi"] == "s"
-    assert found["n_actors"] == fr(epci.loc[code, "n_actors"], 0)
-    cov = epci.loc[code, "category_coverage"]
-    assert found["category_coverage"] == ("–" if pd.isna(cov) else fr(100 * cov, 1))
-    for r in _table_rows(page):  # published cells are the CLI's
-        if r["iso_density"] != "s":
-            assert r["iso_density"] == fr(epci.loc[r["code"], "iso_density"], 1)
-    got = pd.read_csv(_download(page, tmp_path), sep=";", decimal=",", dtype={"code": str},
-                      encoding="utf-8-sig").set_index("code")
-    assert list(got.columns) == list(epci.columns)
-    assert got.loc[code, "n_firms"] == "s" and got.loc[code, "iso_density"] == "s"
-    assert int(got.loc[code, "n_actors"]) == epci.loc[code, "n_actors"]
-    shown = {r["code"]: r for r in _table_rows(page)}
-    for c, r in shown.items():  # the file says what the table says
-        v = got.loc[c, "iso_density"]
-        assert r["iso_density"] == (v if v == "s" else fr(float(str(v).replace(",", ".")), 1))
-        assert r["n_firms"] == (got.loc[c, "n_firms"] if got.loc[c, "n_firms"] == "s"
-                                else fr(int(got.loc[c, "n_firms"]), 0))
+    assert found["n_firms"] == "s" and found["iso_density"] == "s"
+    for c, r in seen.items():  # every cell seen is the public CLI table's
+        x = epci.loc[c]
+        assert r["n_firms"] == fr(x["n_firms"], 0), c
+        assert r["n_actors"] == fr(x["n_actors"], 0), c
+        assert r["iso_density"] == fr(x["iso_density"], 1), c
+        assert r["unserved_share"] == fr(100 * x["unserved_share"], 1), c
+        assert r["category_coverage"] == fr(100 * x["category_coverage"], 1), c
+        assert r["imi"] == fr(x["imi"], 1), c
+    # the download is byte for byte the CLI's public EPCI table
+    got = _download(page, tmp_path)
+    assert got.read_bytes() == (cli["dir"] / "epci_public.csv").read_bytes()
     page.no_xss()
 
     # English

@@ -5,13 +5,16 @@ radar of the five dimension scores against the région and the median of the
 peers (same level, same région), and one card per dimension listing its
 indicators with their change since the comparison year.
 
-The numbers are those of :func:`ecosystem.indicators.compute_indicators` (the
-CLI's ``ecosystem indicators``). In the public view, the firm-based indicators
-of a territory of 1 or 2 firms print « s » (:mod:`ecosystem.disclosure`); staff
-see the same aggregates without suppression.
+Visitors without sign-in see the table of the publication gate,
+:func:`ecosystem.publish.public_indicators` (the CLI's ``ecosystem indicators
+--public``): suppressed values print « s », the composite index and its rank are
+those the gate computes from published values only; the page applies no rule of its
+own. Staff see :func:`ecosystem.indicators.compute_indicators` (the CLI's
+``ecosystem indicators``), without suppression.
 
-The helper :func:`published` is shared with the Territoires page; numbers are
-printed by :mod:`ecosystem.formatting` (values by their catalogue unit).
+The helper :func:`indicator_table` (the table of the role) is shared with the
+Territoires page; numbers are printed by :mod:`ecosystem.formatting` (values by
+their catalogue unit).
 
 Examples
 --------
@@ -30,7 +33,7 @@ import plotly.graph_objects as go
 from dash import Input, Output, State, dcc, html, no_update
 
 from ecosystem import catalogue
-from ecosystem.disclosure import COUNT_INDICATORS, SECRET, publish_indicators
+from ecosystem.disclosure import SECRET
 from ecosystem.formatting import format_number, format_value, is_missing, unit_format, unit_label
 from ecosystem.geography import name_types
 from ecosystem.peers import peer_median, peer_values
@@ -39,9 +42,8 @@ from .. import auth
 from ..components import card, error_box, level_dropdown, page, secret_note, year_dropdown
 from ..i18n import indicator_label, translator
 
-__all__ = ["PATH", "NAV", "STAFF_ONLY", "layout", "register", "warm", "published",
-           "ordinal", "default_compare", "LEVELS",
-           "COUNT_COLUMNS", "LEVEL_PLURAL"]
+__all__ = ["PATH", "NAV", "STAFF_ONLY", "layout", "register", "warm", "indicator_table",
+           "ordinal", "default_compare", "LEVELS", "LEVEL_PLURAL"]
 
 PATH = "/"
 NAV = "nav_overview"
@@ -49,10 +51,6 @@ STAFF_ONLY = False
 
 #: Levels offered by the page.
 LEVELS: tuple[str, ...] = ("region", "departement", "epci")
-
-#: Columns that count firms: a total of them is published (the région's), so they
-#: get secondary suppression too.
-COUNT_COLUMNS: tuple[str, ...] = COUNT_INDICATORS
 
 TEXT: dict[str, tuple[str, str]] = {
     "title": ("Vue d'ensemble", "Overview"),
@@ -100,17 +98,21 @@ TEXT: dict[str, tuple[str, str]] = {
                  "il n'est pas calculé ici (territoire seul à son niveau ou sans données).",
                  "{name}: the composite index compares territories of one level; it is not "
                  "computed here (the only territory of its level, or no data)."),
-    "secret_territory": ("{name} compte moins de 3 entreprises : ses indicateurs calculés à "
-                         "partir des entreprises sont couverts par le secret statistique.",
-                         "{name} has fewer than 3 firms: its firm-based indicators are "
-                         "confidential."),
-    "public_note": ("Vue publique : les indicateurs calculés à partir des entreprises d'un "
-                    "territoire de 1 ou 2 entreprises sont remplacés par « s », ainsi que les "
-                    "effectifs qui permettraient de les retrouver par différence ; les "
-                    "médianes des pairs n'utilisent que des valeurs publiées.",
-                    "Public view: firm-based indicators of a territory of 1 or 2 firms are "
-                    "replaced by “s”, as are the counts that would reveal them by "
-                    "difference; peer medians use published values only."),
+    "secret_territory": ("Les effectifs d'entreprises de {name} sont couverts par le secret "
+                         "statistique : les indicateurs qui en dépendent sont remplacés par "
+                         "« s ».",
+                         "The firm counts of {name} are confidential: the indicators that "
+                         "rest on them are replaced by “s”."),
+    "public_note": ("Vue publique : les effectifs d'entreprises de moins de 3 entreprises sont "
+                    "remplacés par « s », ainsi que d'autres effectifs choisis pour qu'aucun "
+                    "total ne les révèle ; les taux et les parts suivent les effectifs dont "
+                    "ils dépendent ; l'indice composite, ses scores et les rangs sont calculés "
+                    "à partir des seules valeurs publiées, comme les médianes des pairs.",
+                    "Public view: counts of fewer than 3 firms are replaced by “s”, as are "
+                    "other counts chosen so that no total reveals them; rates and shares "
+                    "follow the counts they rest on; the composite index, its scores and the "
+                    "ranks are computed from published values only, as are the peer "
+                    "medians."),
     "staff_note": ("Vue personnel : les mêmes indicateurs agrégés, sans secret statistique "
                    "(les territoires de 1 ou 2 entreprises ne sont pas masqués). À ne pas "
                    "diffuser tels quels.",
@@ -131,10 +133,21 @@ LEVEL_PLURAL: dict[str, tuple[str, str]] = {
 }
 
 # ---------------------------------------------------------------------------
-# disclosure (shared with the Territoires page)
+# the table of the role (shared with the Territoires page)
 # ---------------------------------------------------------------------------
 
 
+def indicator_table(data: Any, level: str, year: int, compare: int | None,
+                    staff: bool) -> pd.DataFrame:
+    """The indicator table shown to the role: staff get
+    :meth:`~dashboard.data.DashboardData.indicators` (``ecosystem indicators``), the
+    public the gate's :meth:`~dashboard.data.DashboardData.public_indicators`
+    (``ecosystem indicators --public``), both cached; ``compare`` equal to ``year``
+    means no comparison. The table is shared: never change it in place."""
+    cmp = None if compare is None or int(compare) == int(year) else int(compare)
+    if staff:
+        return data.indicators(level, int(year), cmp)  # type: ignore[no-any-return]
+    return data.public_indicators(level, int(year), cmp)  # type: ignore[no-any-return]
 
 
 def ordinal(n: int, lang: str = "fr") -> str:
@@ -143,18 +156,6 @@ def ordinal(n: int, lang: str = "fr") -> str:
         suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
         return f"{n}{suffix}"
     return "1er" if n == 1 else f"{n}e"
-
-
-def published(frame: pd.DataFrame, staff: bool, data: Any = None) -> pd.DataFrame:
-    """The indicator table as shown to the role (object dtype): staff get it as it is;
-    the public get :func:`ecosystem.disclosure.publish_indicators` (firm-based values
-    resting on 1–2 firms, and the counts that would reveal them through the level's
-    total, print « s », in each year and in the changes). ``data`` gives the
-    registry's firms (cached)."""
-    if staff or not len(frame):
-        return frame.astype(object).copy()
-    firms = data.cached("firms_all", (), data.registry.firms)
-    return publish_indicators(frame, firms).astype(object)
 
 
 def default_compare(years: Sequence[int], year: int) -> int | None:
@@ -188,12 +189,6 @@ def _parents(data: Any, level: str) -> pd.DataFrame:
         return pd.DataFrame({"code": t["code"].astype(str), "region": region.astype(str)}
                             ).drop_duplicates("code").set_index("code")
     return data.cached("overview_parents", (level,), load)  # type: ignore[no-any-return]
-
-
-def _table(data: Any, level: str, year: int, compare: int | None) -> pd.DataFrame:
-    if compare == year:
-        compare = None
-    return data.indicators(level, int(year), compare)  # type: ignore[no-any-return]
 
 
 def _default_territory(table: pd.DataFrame) -> str | None:
@@ -281,9 +276,17 @@ def _key_figures(row: pd.Series, n_ranked: int, compare: int | None, lang: str
 
 def _sentence(level: str, row: pd.Series, n_ranked: int, compare: int | None,
               lang: str, secret: bool) -> str:
-    code, name = str(row["code"]), str(row["name"])
+    """The rank sentence, then, when the territory's firm count is suppressed
+    (``secret``), the sentence that says so."""
+    text = _rank_sentence(level, row, n_ranked, compare, lang)
     if secret:
-        return tr("secret_territory", lang, name=name)
+        text += " " + tr("secret_territory", lang, name=str(row["name"]))
+    return text
+
+
+def _rank_sentence(level: str, row: pd.Series, n_ranked: int, compare: int | None,
+                   lang: str) -> str:
+    code, name = str(row["code"]), str(row["name"])
     rank = row.get("imi_rank")
     if is_missing(rank) or isinstance(rank, str):
         return tr("no_index", lang, name=name)
@@ -399,7 +402,7 @@ def _content(data: Any, level: str, code: str | None, year: int, compare: int | 
              lang: str, staff: bool) -> tuple[Any, ...]:
     if compare == year:
         compare = None
-    table = published(_table(data, level, year, compare), staff, data)
+    table = indicator_table(data, level, year, compare, staff)
     match = table.index[table["code"].astype(str) == str(code)]
     note = html.P(tr("staff_note" if staff else "public_note", lang), className="secret-note")
     notes = [note] if staff else [secret_note(lang), note]
@@ -407,15 +410,17 @@ def _content(data: Any, level: str, code: str | None, year: int, compare: int | 
         empty = go.Figure().to_plotly_json()
         return (tr("unknown_territory", lang), [], empty, [], notes, "")
     row = table.loc[match[0]]
-    secret = isinstance(row.get("imi"), str)
+    # the territory's firm count is suppressed in the gate's table: the page says so
+    secret = isinstance(row.get("n_firms"), str) and row.get("n_firms") == SECRET
     ranked = table["imi_rank"].map(lambda v: not isinstance(v, str) and not is_missing(v))
-    # a suppressed rank still counts as a ranked territory
+    # a suppressed rank (none in the gate's table: ranks rest on published values) would
+    # still count as a ranked territory
     n_ranked = int(ranked.sum() + table["imi_rank"].map(lambda v: v == SECRET).sum())
     region_row = None
     parents = _parents(data, level)
     region_code = parents["region"].get(str(code))
     if level != "region" and region_code is not None:
-        regions = published(_table(data, "region", year, compare), staff, data)
+        regions = indicator_table(data, "region", year, compare, staff)
         hit = regions.index[regions["code"].astype(str) == str(region_code)]
         region_row = regions.loc[hit[0]] if len(hit) else None
     elif level == "region":
@@ -438,7 +443,7 @@ def layout(ctx: Any) -> Any:
         years = data.years()
         year = data.last_year()
         compare = default_compare(years, year)
-        table = _table(data, "departement", year, compare)
+        table = indicator_table(data, "departement", year, compare, ctx.staff)
     except Exception as exc:  # noqa: BLE001 - shown to the user
         return page(tr("title", lang), tr("intro", lang), error_box(str(exc), lang),
                     page_id="page-overview")
@@ -477,7 +482,8 @@ def register(app: Any, data: Any) -> None:
                      compare: int | None) -> tuple[Any, Any]:
         if not level or not year or level not in LEVELS:
             return no_update, no_update
-        table = _table(data, level, int(year), int(compare) if compare else None)
+        table = indicator_table(data, level, int(year), int(compare) if compare else None,
+                                auth.is_staff())
         codes = set(table["code"].astype(str))
         value = current if current in codes else _default_territory(table)
         return _options(table), value
@@ -509,11 +515,12 @@ def warm(data: Any) -> None:
     year = data.last_year()
     compare = default_compare(data.years(), year)
     for level in ("departement", "region", "epci"):
-        table = _table(data, level, year, compare)
+        for staff in (False, True):
+            indicator_table(data, level, year, compare, staff)
         _parents(data, level)
         if level == "departement":
-            code = _default_territory(table)
             for staff in (False, True):
+                code = _default_territory(indicator_table(data, level, year, compare, staff))
                 data.cached("overview_content", (level, str(code), year, compare, "fr", staff),
                             lambda s=staff, lv=level, c=code: _content(data, lv, c, year,
                                                                        compare, "fr", s))

@@ -1,11 +1,14 @@
 """Territoires: the indicator table of a level, sortable, with a choropleth and a
 download.
 
-The table is :func:`ecosystem.indicators.compute_indicators` (the CLI's
-``ecosystem indicators``) for the level, year and comparison year; the download
-is that table as the CLI writes it (CSV, French dialect). In the public view the
-firm-based values of a territory of 1–2 firms are « s » on the page, on the map
-(grey) and in the download (:func:`dashboard.pages.overview.published`).
+Visitors without sign-in see the table of the publication gate,
+:func:`ecosystem.publish.public_indicators` (the CLI's ``ecosystem indicators
+--public``) for the level, year and comparison year: its « s » on the page, grey on
+the map, and its download is byte for byte the file of ``ecosystem indicators
+--public`` (CSV, French dialect). Staff see and download
+:func:`ecosystem.indicators.compute_indicators` (``ecosystem indicators``). The page
+applies no disclosure rule of its own
+(:func:`dashboard.pages.overview.indicator_table`).
 
 The map is a plotly ``Choropleth`` on the territories' boundaries (GeoJSON in
 WGS84, simplified, cached per level) with no base map: nothing is fetched from
@@ -28,7 +31,6 @@ from dash import Input, Output, State, ctx, dash_table, dcc, html, no_update
 from flask import Response
 
 from ecosystem import catalogue
-from ecosystem.disclosure import publish_indicators
 from ecosystem.formatting import (
     format_number,
     format_value,
@@ -45,7 +47,7 @@ from .overview import (
     LEVEL_PLURAL,
     LEVELS,
     default_compare,
-    published,
+    indicator_table,
 )
 
 __all__ = ["PATH", "NAV", "STAFF_ONLY", "layout", "register", "warm", "TABLE_COLUMNS",
@@ -96,11 +98,17 @@ TEXT: dict[str, tuple[str, str]] = {
                   "{n} {level}, year {year} compared with {cmp}"),
     "secret_hover": ("s (secret statistique)", "s (confidential)"),
     "missing_hover": ("pas de valeur", "no value"),
-    "public_note": ("Vue publique : les indicateurs calculés à partir des entreprises d'un "
-                    "territoire de 1 ou 2 entreprises sont remplacés par « s » (en gris sur la "
-                    "carte), dans le tableau comme dans le fichier téléchargé.",
-                    "Public view: firm-based indicators of a territory of 1 or 2 firms are "
-                    "replaced by “s” (grey on the map), in the table and in the download."),
+    "public_note": ("Vue publique : le tableau publié (commande « ecosystem indicators "
+                    "--public ») ; les effectifs de moins de 3 entreprises, et d'autres choisis "
+                    "pour qu'aucun total ne les révèle, sont remplacés par « s » (en gris sur "
+                    "la carte), ainsi que les taux et parts qui en dépendent, dans le tableau "
+                    "comme dans le fichier téléchargé ; l'indice composite et les rangs sont "
+                    "calculés à partir des seules valeurs publiées.",
+                    "Public view: the published table (the 'ecosystem indicators --public' "
+                    "command); counts of fewer than 3 firms, and others chosen so that no "
+                    "total reveals them, are replaced by “s” (grey on the map), as are the "
+                    "rates and shares resting on them, in the table and in the download; the "
+                    "composite index and the ranks are computed from published values only."),
     "staff_note": ("Vue personnel : indicateurs agrégés sans secret statistique ; le fichier "
                    "téléchargé est celui de la commande « ecosystem indicators ». À ne pas "
                    "diffuser tel quel.",
@@ -123,11 +131,6 @@ _EMPTY_TOPOLOGY = json.dumps({"type": "Topology", "objects": {}, "arcs": [],
 # ---------------------------------------------------------------------------
 # data
 # ---------------------------------------------------------------------------
-
-
-def _table(data: Any, level: str, year: int, compare: int | None) -> pd.DataFrame:
-    return data.indicators(level, int(year), None if compare == year else compare
-                           )  # type: ignore[no-any-return]
 
 
 def _label(name: str, lang: str) -> str:
@@ -174,7 +177,7 @@ def _rows(table: pd.DataFrame, lang: str) -> pd.DataFrame:
 def _page_of(data: Any, level: str, year: int, compare: int | None, lang: str, staff: bool,
              sort: tuple[str, str] | None, page_no: int) -> tuple[list[dict[str, Any]], int]:
     def build() -> tuple[pd.DataFrame, int]:
-        table = published(_table(data, level, year, compare), staff, data)
+        table = indicator_table(data, level, year, compare, staff)
         if sort and sort[0] in (*table.columns, "imi_band"):
             key = _sort_key(table, sort[0])
             order = key.sort_values(ascending=sort[1] == "asc", na_position="last",
@@ -212,9 +215,11 @@ def geojson(data: Any, level: str, geo: pd.DataFrame) -> dict[str, Any]:
 
 def _map(data: Any, level: str, year: int, indicator: str, lang: str, staff: bool
          ) -> dict[str, Any]:
-    geo = data.indicators_geo(level, int(year))
+    # the public map draws the gate's table (every territory of the level), staff theirs
+    geo = data.indicators_geo(level, int(year)) if staff else \
+        data.public_indicators_geo(level, int(year))
     gj = geojson(data, level, geo)
-    table = published(pd.DataFrame(geo.drop(columns=geo.geometry.name)), staff, data)
+    table = pd.DataFrame(geo.drop(columns=geo.geometry.name))
     codes = table["code"].astype(str).to_list()
     names = table["name"].astype(str).to_list()
     values = table[indicator].to_list()
@@ -268,11 +273,11 @@ def _map(data: Any, level: str, year: int, indicator: str, lang: str, staff: boo
 
 
 def csv_bytes(data: Any, level: str, year: int, compare: int | None, staff: bool) -> bytes:
-    """The indicator table as ``ecosystem indicators --out x.csv`` writes it (with
-    ``--public`` for the public)."""
-    table = _table(data, level, year, compare)
-    if not staff:  # what ``ecosystem indicators --public`` writes
-        table = publish_indicators(table, data.cached("firms_all", (), data.registry.firms))
+    """The indicator table as ``ecosystem indicators --out x.csv`` writes it; for the
+    public, as ``ecosystem indicators --public`` writes it
+    (:func:`ecosystem.publish.export_public_indicators`: the gate's table written by
+    :func:`ecosystem.indicators.write_indicators`)."""
+    table = indicator_table(data, level, year, compare, staff)
     fd, tmp = tempfile.mkstemp(suffix=".csv")
     os.close(fd)
     try:

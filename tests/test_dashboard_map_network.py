@@ -1,15 +1,19 @@
 """Dashboard pages Carte and Réseau, in a real browser and over HTTP.
 
 Carte: the map route refuses firm layers to the public (403), serves them to staff,
-refuses bad parameters (400), and the page's controls change the map shown in the
-frame (Leaflet layers counted inside it). Réseau: the graph shown has the nodes,
-edges and isolated actors that networkx computes from the registry's layers with the
-definitions of PRODUCT.md (written out here with pandas), the filters reduce it as
-computed here, and a click on an actor shows its card.
+refuses bad parameters (400), draws for the public the table of ``ecosystem indicators
+--public`` (« s » exactly where its CSV has one, no actor's firm count), and the page's
+controls change the map shown in the frame (Leaflet layers counted inside it).
+Réseau: the graph shown has the nodes, edges and isolated actors that networkx
+computes from the registry's layers with the definitions of PRODUCT.md (written out
+here with pandas), the filters reduce it as computed here, and a click on an actor
+shows its card.
 """
 
 from __future__ import annotations
 
+import html
+import json
 import re
 import urllib.error
 import urllib.parse
@@ -19,6 +23,7 @@ import networkx as nx
 import pandas as pd
 import pytest
 
+from ecosystem.cli import main
 from tests.conftest import DASH_ACTOR_NAME, DASH_PASSWORD, DASH_USER, DASH_YEAR, WAIT_S, wait_for
 
 
@@ -81,7 +86,35 @@ def reference(dash_registry):  # type: ignore[no-untyped-def]
 # Carte: the route
 # ---------------------------------------------------------------------------
 
-def test_map_route_roles_validation_cache(dash_server) -> None:  # type: ignore[no-untyped-def]
+_POPUP_PROP = re.compile(r'"p"\s*:\s*("(?:[^"\\]|\\.)*")')
+_CODE_VALUE = re.compile(r"Code : ([^<]+)<br>([^<]+) : ([^<]+)(?:<|$)")
+
+
+def _page_popups(page: str) -> list[str]:
+    """The popup of every feature embedded in a map page (its ``p`` property)."""
+    return [html.unescape(json.loads(m.group(1))) for m in _POPUP_PROP.finditer(page)]
+
+
+def _choropleth_cells(page: str) -> dict[str, str]:
+    """Territory code -> value text of every choropleth popup of a map page."""
+    out = {}
+    for popup in _page_popups(page):
+        hit = _CODE_VALUE.search(popup)
+        if hit:
+            out[hit.group(1).strip()] = hit.group(3).strip()
+    return out
+
+
+def _public_csv(registry, tmp, level: str) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    """``ecosystem indicators --public`` of ``level`` in DASH_YEAR, cells as text."""
+    out = tmp / f"{level}_public.csv"
+    assert main(["indicators", "--registry", str(registry.path), "--level", level, "--year",
+                 str(DASH_YEAR), "--public", "--out", str(out)]) == 0
+    return pd.read_csv(out, sep=";", dtype=str, keep_default_na=False,
+                       encoding="utf-8-sig").set_index("code")
+
+
+def test_map_route_roles_validation_cache(dash_server, tmp_path) -> None:  # type: ignore[no-untyped-def]
     route = dash_server.url + "/maps/view"
     # the public never gets the maps that place firms, however it asks
     for query in ("kind=firms", "kind=combined", f"kind=firms&year={DASH_YEAR}&public=0",
@@ -107,8 +140,23 @@ def test_map_route_roles_validation_cache(dash_server) -> None:  # type: ignore[
     q = f"kind=choropleth&year={DASH_YEAR}&indicator=n_firms&level=commune&public=0"
     status, public_page, headers = _get(f"{route}?{q}")
     assert status == 200 and "leaflet" in public_page.lower()
-    assert "s (secret statistique)" in public_page
     assert headers["Content-Type"].startswith("text/html")
+    # ... and it is the public CLI table: « s » exactly where its CSV has one, its values
+    # elsewhere, every commune of the geography drawn
+    public = _public_csv(dash_server.data.registry, tmp_path, "commune")
+    cells = _choropleth_cells(public_page)
+    communes = dash_server.data.registry.territories("commune")
+    assert set(cells) == set(communes["code"].astype(str)) <= set(public.index)
+    secret = {c for c, v in cells.items() if v == "s (secret statistique)"}
+    assert secret and secret == set(public.index[public["n_firms"].eq("s")]) & set(cells)
+    for c, v in cells.items():
+        if c not in secret:
+            assert v.replace("\u202f", "") == public.at[c, "n_firms"], (c, v)
+    # the actors' map: no firm count in any popup (not a table of the gate)
+    status, actors_page, _ = _get(f"{route}?kind=actors&year={DASH_YEAR}")
+    popups = _page_popups(actors_page)
+    assert status == 200 and any("Catégorie" in p for p in popups)
+    assert not any("PME" in p or "Charge" in p for p in popups)
     # the same map again: answered from the cache, nothing computed
     cache = dash_server.data.cache
     computed, hits = cache.computed, cache.hits
@@ -127,6 +175,11 @@ def test_map_route_roles_validation_cache(dash_server) -> None:  # type: ignore[
         assert "PME non accompagnées" in body and "PME (" in body, kind
     status, staff_page, _ = _get(f"{route}?{q}", cookie)
     assert status == 200 and "s (secret statistique)" not in staff_page
+    status, staff_actors, _ = _get(f"{route}?kind=actors&year={DASH_YEAR}", cookie)
+    assert status == 200 and "PME liées" in staff_actors
+    # staff may preview the public version of a public kind, not of a map placing firms
+    status, body, _ = _get(f"{route}?kind=firms&public=1", cookie)
+    assert status == 400 and "no public version" in body
     status, _, _ = _get(f"{route}?kind=firms", "session=forged")
     assert status == 403
 
@@ -135,12 +188,12 @@ def test_map_route_roles_validation_cache(dash_server) -> None:  # type: ignore[
 # Carte: the page
 # ---------------------------------------------------------------------------
 
-def _n_territories(reg, level: str, year: int) -> int:  # type: ignore[no-untyped-def]
-    """Territories of ``level`` holding an active firm or actor (the choropleth's rows)."""
-    firms = reg.firms()
-    codes = set(firms.loc[firms["year"].eq(year), level].astype(str))
-    codes |= set(_active_actors(reg.actors(), year)[level].astype(str))
-    return len(codes & set(reg.territories(level)["code"].astype(str)))
+def _n_territories(reg, level: str) -> int:  # type: ignore[no-untyped-def]
+    """Territories of ``level`` in the registry's geography: the public choropleth's rows
+    (the gate lists every territory, with firms or without)."""
+    terr = reg.territories(level)
+    drawn = terr[terr.geometry.notna() & ~terr.geometry.is_empty]
+    return int(drawn["code"].astype(str).nunique())
 
 
 def _frame_src(page) -> str:  # type: ignore[no-untyped-def]
@@ -182,7 +235,7 @@ def test_map_page_controls(page, dash_registry) -> None:  # type: ignore[no-unty
     # public default: the choropleth of the EPCI, one interactive polygon per EPCI
     src = _frame_src(page)
     assert "kind=choropleth" in src and "public=1" in src
-    n_epci = _n_territories(reg, "epci", DASH_YEAR)
+    n_epci = _n_territories(reg, "epci")
     paths, _, legend, title = _in_frame(page, _COUNT, "document.querySelectorAll("
                                         "'path.leaflet-interactive').length > 0")
     assert paths == n_epci
@@ -206,7 +259,7 @@ def test_map_page_controls(page, dash_registry) -> None:  # type: ignore[no-unty
     page.wait("#map-status .map-built")
     paths, _, legend, _ = _in_frame(page, _COUNT, "document.querySelectorAll("
                                     "'path.leaflet-interactive').length > 0")
-    assert paths == _n_territories(reg, "departement", DASH_YEAR)
+    assert paths == _n_territories(reg, "departement")
     assert len(legend) == 3, legend  # 3 classes, no département under 3 firms
 
     # year, then the actors map: one marker per active actor of that year
@@ -255,8 +308,17 @@ def test_map_page_staff(page) -> None:  # type: ignore[no-untyped-def]
                        "document.querySelectorAll('.leaflet-control-layers-overlays label')"
                        ".length > 0")
     assert any("PME non accompagnées" in text for text in labels)
+    # the public version of a map placing firms does not exist: the page says so
     page.driver.find_element("css selector", "#map-public input").click()
-    _wait_src(page, "public=1")
+    page.wait("#map-status", text="no public version")
+    assert "public=1" not in _frame_src(page)
+    # that of the choropleth is the visitors' map
+    page.select("map-kind", "Indicateur par territoire")
+    _wait_src(page, "kind=choropleth", "public=1")
+    paths = _in_frame(page, "return document.querySelectorAll('path.leaflet-interactive')"
+                      ".length", "document.querySelectorAll('path.leaflet-interactive')"
+                      ".length > 0")
+    assert paths == _n_territories(page.server.data.registry, "epci")
     page.sign_out()
 
 

@@ -5,11 +5,14 @@ The map itself is a complete offline page served by the Flask route ``/maps/view
 address. The route checks every query parameter (an unknown kind, indicator, level
 or scheme, or a number out of range, answers 400 with a message saying what was
 expected) and the role on the server: the public gets the maps without firms
-(actors, coverage, choropleth, infrastructure, network; the coverage layer draws
-actors' buffers and catchments, never a firm) and always the public version of the
-choropleth (« s » for territories of one or two firms); the maps that place firms
-(``firms``, ``combined``) answer 403 without a staff session. Each page is built
-once per (registry state, parameters) and kept in the dashboard's cache.
+(:data:`maps.build.PUBLIC_KINDS`: actors, coverage, choropleth, infrastructure,
+network; the coverage layer draws actors' buffers and catchments, never a firm) and
+always their public version (``maps.build_map(..., public=True)``): the choropleth
+draws the publication gate's table (:meth:`dashboard.data.DashboardData.
+public_indicators_geo`, « s » where the gate suppresses a value) and the actors'
+popups show no firm count. The maps that place firms (``firms``, ``combined``)
+answer 403 without a staff session. Each page is built once per (registry state,
+parameters) and kept in the dashboard's cache.
 
 Examples
 --------
@@ -39,6 +42,7 @@ import maps
 from ecosystem import catalogue
 from ecosystem.formatting import format_number
 from ecosystem.settings import CATEGORIES, get_settings
+from maps.build import PUBLIC_KINDS
 
 from .. import auth, slots
 from ..components import dropdown_labels, error_box, page, year_dropdown
@@ -55,10 +59,6 @@ __all__ = ["PATH", "NAV", "STAFF_ONLY", "ROUTE", "PUBLIC_KINDS", "STAFF_KINDS", 
 
 #: Address of the map pages.
 ROUTE = "/maps/view"
-#: Kinds the public may see: none of them places a firm (the coverage layer draws
-#: the front-line actors' buffers and catchments only).
-PUBLIC_KINDS: tuple[str, ...] = ("actors", "coverage", "choropleth", "infrastructure",
-                                 "network")
 #: Kinds that place firms (clusters of SMEs, unserved SMEs with their names): staff only.
 STAFF_KINDS: tuple[str, ...] = ("firms", "combined")
 #: Kinds whose page depends on the choropleth controls.
@@ -108,11 +108,14 @@ TEXT: dict[str, tuple[str, str]] = {
     "download": ("Télécharger la carte (HTML)", "Download the map (HTML)"),
     "built": ("Carte prête ({seconds} s).", "Map ready ({seconds} s)."),
     "public_note": ("Vue publique : les cartes qui placent des PME sont réservées au personnel "
-                    "connecté ; les indicateurs fondés sur moins de 3 entreprises sont "
-                    "remplacés par « s » (secret statistique).",
-                    "Public view: the maps that place SMEs are for signed-in staff; "
-                    "indicators resting on fewer than 3 firms are replaced by “s” "
-                    "(statistical confidentiality)."),
+                    "connecté ; les indicateurs sont ceux du tableau publié (commande "
+                    "« ecosystem indicators --public ») : les valeurs couvertes par le secret "
+                    "statistique y sont remplacées par « s » ; les fiches des acteurs "
+                    "n'indiquent pas de nombre d'entreprises.",
+                    "Public view: the maps that place SMEs are for signed-in staff; the "
+                    "indicators are those of the published table (the 'ecosystem indicators "
+                    "--public' command): values under statistical confidentiality are "
+                    "replaced by “s”; the actors' cards give no number of firms."),
     "frame_title": ("Carte interactive", "Interactive map"),
 }
 tr = translator(TEXT)
@@ -276,17 +279,24 @@ def parse_map_params(args: Mapping[str, Any], *, years: Sequence[int], staff: bo
     if public_text not in (None, "0", "1"):
         raise MapRequestError(f"public={public_text!r}: expected 0 or 1")
     params["public"] = True if not staff else public_text == "1"
+    if params["public"] and kind not in PUBLIC_KINDS:  # staff asking for a public preview
+        raise MapRequestError(f"map kind {kind!r} places firms: it has no public version "
+                              f"(public kinds: {', '.join(PUBLIC_KINDS)})")
     return MapParams(**params)
 
 
 def map_html(data: Any, params: MapParams) -> str:
     """The offline HTML page of the map of ``params`` (cached per registry state)."""
     def build() -> str:
+        table = None
+        if params.kind in _CHOROPLETH_KINDS:  # the tables the other pages show, cached
+            table = data.public_indicators_geo(params.level, params.year) if params.public \
+                else data.indicators_geo(params.level, params.year)
         m = maps.build_map(
             data.registry, params.year, params.kind, indicator=params.indicator,
             level=params.level, scheme=params.scheme, k=params.classes,
             distance_km=params.distance_km, categories=params.categories,
-            public=params.public)
+            public=params.public, indicator_table=table)
         return maps.to_html(m)
 
     # a map is built once per parameters; visitors build at most a few at once

@@ -42,7 +42,6 @@ import pandas as pd
 from .. import catalogue, composite
 from ..activity import active_firms
 from ..cache import cached
-from ..disclosure import SECRET, involves_firms
 from ..indicators import (
     FIRM_COUNTS,
     KEY_COLUMNS,
@@ -55,6 +54,7 @@ from ..indicators import (
 )
 from ..registry import Registry
 from ..schema import TERRITORY_LEVELS
+from .tables import SECRET, involves_firms
 from .tau import protect_tables
 
 __all__ = ["HIERARCHIES", "DEPENDS", "PROTECTED", "protected_counts", "hidden_counts",

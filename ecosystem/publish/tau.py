@@ -51,19 +51,24 @@ not give them away.
 
 from __future__ import annotations
 
-import pickle
-import subprocess
-import sys
+import atexit
+import multiprocessing
+import os
+import shutil
 import tempfile
+import threading
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..settings import get_settings
 
-__all__ = ["protect_counts", "protect_tables", "STATUSES", "TOTAL_CODE"]
+__all__ = ["protect_counts", "protect_tables", "protect_two_way", "STATUSES", "TOTAL_CODE"]
 
 #: Code of the total of every hierarchy (the whole registry).
 TOTAL_CODE = "Total"
@@ -115,9 +120,9 @@ def protect_tables(tables: Mapping[str, tuple[pd.DataFrame, str | None]],
                    hierarchies: Sequence[Sequence[str]]) -> dict[str, pd.DataFrame]:
     """:func:`protect_counts` of several tables over the same hierarchies, in one run.
 
-    τ-Argus runs in a child process, in a temporary directory removed at the end:
-    its engine writes log files in its working directory and is not meant to be
-    shared by the threads of a server.
+    τ-Argus runs in a child process started on first use, in a temporary directory
+    of its own: its engine writes log files in its working directory and is not
+    meant to be shared by the threads of a server.
 
     Parameters
     ----------
@@ -143,20 +148,127 @@ def protect_tables(tables: Mapping[str, tuple[pd.DataFrame, str | None]],
     out = {name: _empty() for name, (micro, _) in tables.items() if not len(micro)}
     if not job["tables"]:
         return out
-    with tempfile.TemporaryDirectory(prefix="ecosystem-tau-") as tmp:
-        path = Path(tmp)
-        with open(path / "job.pkl", "wb") as fh:
-            pickle.dump(job, fh)
-        proc = subprocess.run([sys.executable, "-m", "ecosystem.publish.tau", str(path)],
-                              cwd=tmp, capture_output=True, text=True, check=False)
-        if proc.returncode != 0 or not (path / "result.pkl").exists():
-            tail = (proc.stderr or proc.stdout).strip().splitlines()[-5:]
-            raise RuntimeError("τ-Argus failed to protect the published tables: "
-                               + " | ".join(tail))
-        with open(path / "result.pkl", "rb") as fh:
-            result: dict[str, pd.DataFrame] = pickle.load(fh)  # noqa: S301 - our own file
-    out.update(result)
+    out.update(_run_job(job))
     return {name: out[name] for name in tables}
+
+
+def protect_two_way(values: np.ndarray, counts: np.ndarray, largest: np.ndarray | None,
+                    row_totals: bool, column_totals: bool) -> np.ndarray:
+    """Suppression pattern of a small two-way table with totals, by τ-Argus.
+
+    Parameters
+    ----------
+    values, counts : numpy.ndarray
+        The inner cells (``m`` × ``k``): a number of firms or a sum of a firm variable,
+        and the firms behind each cell.
+    largest : numpy.ndarray, optional
+        Largest single contribution to each cell (sums: the dominance rule).
+    row_totals, column_totals : bool
+        Which totals the published table shows.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        The mask of the published table: ``m`` (+1 with ``column_totals``) rows by ``k``
+        (+1 with ``row_totals``) columns, totals last.
+
+    Notes
+    -----
+    τ-Argus protects the two-way table with both margins and the grand total; a margin
+    that the table does not show is treated as published, which can only suppress more.
+    The microdata handed to τ-Argus are rebuilt from the cells: ``counts`` records per
+    cell, one of them holding ``largest`` and the others an equal share of the rest, so
+    that the frequency and dominance rules judge each cell as on the real firms.
+    """
+    m, k = values.shape
+    count_table = largest is None and np.array_equal(values, counts)
+    rows, cols, resp = [], [], []
+    for i in range(m):
+        for j in range(k):
+            n = int(counts[i, j])
+            if n <= 0:
+                continue
+            v = float(values[i, j])
+            if count_table:
+                parts = [1.0] * n
+            elif largest is not None and n > 1:
+                b = float(largest[i, j])
+                parts = [b] + [(v - b) / (n - 1)] * (n - 1)
+            else:
+                parts = [v / n] * n
+            rows += [f"r{i}"] * n
+            cols += [f"c{j}"] * n
+            resp += parts
+    full = np.zeros((m + 1, k + 1), dtype=bool)
+    if rows and row_totals and column_totals:
+        micro = pd.DataFrame({"row": rows, "col": cols, "response": resp})
+        job_table = (micro, None if count_table else "response")
+        cells = _run_job({"two_way": job_table})["two_way"]
+        for r in cells.itertuples():
+            i = m if r.row == TOTAL_CODE else int(str(r.row)[1:])
+            j = k if r.col == TOTAL_CODE else int(str(r.col)[1:])
+            full[i, j] = r.status != "safe"
+    elif rows:
+        # one margin: each line (a row with its total, or a column with its total) is a
+        # table of its own, whose total is the line's (no grand total is published)
+        line = rows if row_totals else cols
+        micro = pd.DataFrame({"cell": [f"{r}{c}" for r, c in zip(rows, cols, strict=True)],
+                              "line": line, "response": resp})
+        weight = None if count_table else "response"
+        tables = {str(code): (part, weight) for code, part in micro.groupby("line")}
+        for code, got in protect_tables(tables, [["cell"]]).items():
+            for r in got.itertuples():
+                if r.level == "total":
+                    i, j = (int(code[1:]), k) if row_totals else (m, int(code[1:]))
+                else:
+                    at_row, at_col = str(r.code)[1:].split("c")
+                    i, j = int(at_row), int(at_col)
+                full[i, j] = r.status != "safe"
+    out = full
+    if not row_totals:
+        out = out[:, :k]
+    if not column_totals:
+        out = out[:m, :]
+    return out
+
+
+_POOL: ProcessPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def _start_worker() -> None:  # pragma: no cover - run in the child process
+    """The engine writes log files in its working directory: give it one of its own."""
+    folder = tempfile.mkdtemp(prefix="ecosystem-tau-")
+    os.chdir(folder)
+    atexit.register(shutil.rmtree, folder, True)
+
+
+def _run_job(job: dict[str, Any]) -> dict[str, pd.DataFrame]:
+    """Run a job in the child process that holds the engine (started on first use).
+
+    One child process serves the jobs of this process one at a time (the engine is not
+    meant to be shared by threads); if the native engine crashes, the error is
+    reported and the next job starts a new child.
+    """
+    global _POOL
+    if "two_way" in job:
+        st = get_settings()
+        job = {"two_way": job["two_way"], "min_firms": int(st.sdc_min_firms),
+               "dominance_pct": round(100 * st.sdc_dominance_share)}
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = ProcessPoolExecutor(max_workers=1,
+                                        mp_context=multiprocessing.get_context("spawn"),
+                                        initializer=_start_worker)
+        pool = _POOL
+    try:
+        return pool.submit(_execute, job).result()
+    except BrokenProcessPool as exc:
+        with _POOL_LOCK:
+            if _POOL is pool:
+                _POOL = None
+        raise RuntimeError("τ-Argus stopped while protecting the published tables; "
+                           "nothing was published") from exc
 
 
 def _empty() -> pd.DataFrame:
@@ -236,11 +348,14 @@ def _run(micro: pd.DataFrame, levels: list[str], weight: str | None, workdir: Pa
     response = np.ones(len(micro)) if weight is None else \
         pd.to_numeric(micro[weight], errors="raise").to_numpy(dtype=float)
     data = {"cell": codes[leaf].tolist(), "response": response.tolist()}
-    hrc = workdir / "territory.hrc"
-    hrc.write_text(_hrc(codes, levels), encoding="utf-8")
+    hrc = None
+    if len(levels) > 1:
+        hrc = workdir / "territory.hrc"
+        hrc.write_text(_hrc(codes, levels), encoding="utf-8")
     asc, rda, arb = (str(workdir / n) for n in ("micro.asc", "micro.rda", "batch.arb"))
     micro_asc_rda(to_microdata(pd.DataFrame(data)), asc_filename=asc, rda_filename=rda,
-                  hrc={"cell": str(hrc)}, hierleadstring=_LEAD, totcode={"cell": TOTAL_CODE})
+                  hrc=None if hrc is None else {"cell": str(hrc)}, hierleadstring=_LEAD,
+                  totcode={"cell": TOTAL_CODE})
     rules = f"FREQ({min_firms},100)"
     if weight is not None:
         rules += f"|NK(1,{dominance_pct})"
@@ -325,23 +440,75 @@ def _run_grouped(micro: pd.DataFrame, levels: list[str], group: str, weight: str
     return pd.concat([cells[~is_part], out], ignore_index=True)
 
 
-def _main(workdir: str) -> None:  # pragma: no cover - run in the child process
-    path = Path(workdir)
-    with open(path / "job.pkl", "rb") as fh:
-        job = pickle.load(fh)  # noqa: S301 - written by protect_tables just before
-    result = {}
-    hierarchies = job["hierarchies"]
-    for k, (name, (micro, weight)) in enumerate(job["tables"].items()):
-        if len(hierarchies) == 1:
-            result[name] = _run(micro, hierarchies[0], weight, path / f"t{k}",
-                                job["min_firms"], job["dominance_pct"])
-        else:
-            result[name] = _run_grouped(micro, hierarchies[0], hierarchies[1][1], weight,
-                                        path / f"t{k}", job["min_firms"],
-                                        job["dominance_pct"])
-    with open(path / "result.pkl", "wb") as fh:
-        pickle.dump(result, fh)
+def _run_two_way(micro: pd.DataFrame, weight: str | None, workdir: Path, min_firms: int,
+                 dominance_pct: int) -> pd.DataFrame:
+    """τ-Argus on the table ``row`` × ``col`` of ``micro`` with its margins."""
+    from pytauargus.arb import micro_arb
+    from pytauargus.dataframe import to_microdata
+    from pytauargus.engine import run_batch
+    from pytauargus.micro import micro_asc_rda
+    from pytauargus.result import TableResult
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    response = np.ones(len(micro)) if weight is None else \
+        micro[weight].to_numpy(dtype=float)
+    data = pd.DataFrame({"row": micro["row"].astype(str), "col": micro["col"].astype(str),
+                         "response": response})
+    asc, rda, arb = (str(workdir / n) for n in ("micro.asc", "micro.rda", "batch.arb"))
+    micro_asc_rda(to_microdata(data), asc_filename=asc, rda_filename=rda,
+                  totcode={"row": TOTAL_CODE, "col": TOTAL_CODE})
+    rules = f"FREQ({min_firms},100)"
+    if weight is not None:
+        rules += f"|NK(1,{dominance_pct})"
+    apriori = None
+    if weight is None:
+        lines = []
+        for by in (["row", "col"], ["row"], ["col"], []):
+            counts = data.groupby(by).size() if by else pd.Series([len(data)])
+            for key, v in counts.items():
+                if 0 < v < min_firms:
+                    key = key if isinstance(key, tuple) else (key,)
+                    named = dict(zip(by, key, strict=True))
+                    lines.append(f"{named.get('row', '')};{named.get('col', '')};pl;{int(v)};"
+                                 f"{max(min_firms - int(v), 1)}")
+        if lines:
+            first = data.groupby(["row", "col"]).size()
+            head = f"{first.index[0][0]};{first.index[0][1]};c;{int(first.iloc[0])}"
+            hst = workdir / "apriori.hst"
+            hst.write_text("\n".join([head, *lines]) + "\n", encoding="utf-8")
+            apriori = {"hst": [str(hst)], "sep": ";", "ignore_err": 0, "exp_triv": 0}
+    out = str(workdir / "table.tab")
+    micro_arb(arb_filename=arb, asc_filename=asc, rda_filename=rda,
+              explanatory_vars=[["row", "col"]], response_var="response",
+              safety_rules=rules, suppress="OPT(1)", output_names=[out], output_type="5",
+              output_options="SO+", apriori=apriori)
+    run_batch(arb)
+    table = pd.DataFrame(TableResult(out, ["row", "col"], "response").rows)
+    norm = {}
+    for c in ("row", "col"):
+        x = table[c].astype(str).str.strip()
+        norm[c] = x.where(~x.str.startswith("{"), TOTAL_CODE)
+    return pd.DataFrame({"row": norm["row"], "col": norm["col"],
+                         "status": table["status"].map(_STATUS).fillna("safe")})
 
 
-if __name__ == "__main__":  # pragma: no cover
-    _main(sys.argv[1])
+def _execute(job: dict[str, Any]) -> dict[str, pd.DataFrame]:  # pragma: no cover
+    """Run in the child process: every table of ``job``, in a temporary folder."""
+    result: dict[str, pd.DataFrame] = {}
+    with tempfile.TemporaryDirectory(prefix="job-", dir=os.getcwd()) as tmp:
+        path = Path(tmp)
+        if "two_way" in job:
+            micro, weight = job["two_way"]
+            result["two_way"] = _run_two_way(micro, weight, path / "two_way",
+                                             job["min_firms"], job["dominance_pct"])
+            return result
+        hierarchies = job["hierarchies"]
+        for k, (name, (micro, weight)) in enumerate(job["tables"].items()):
+            if len(hierarchies) == 1:
+                result[name] = _run(micro, hierarchies[0], weight, path / f"t{k}",
+                                    job["min_firms"], job["dominance_pct"])
+            else:
+                result[name] = _run_grouped(micro, hierarchies[0], hierarchies[1][1], weight,
+                                            path / f"t{k}", job["min_firms"],
+                                            job["dominance_pct"])
+    return result

@@ -335,13 +335,35 @@ def _table_cells(page: Page, table_id: str) -> list[list[str]]:
         table_id)
 
 
-def _check_summary(page: Page, registry: Path, public: bool) -> None:
-    """The summary shown equals Registry.info() and counts made with SQL."""
+def _public_tables(registry: Path, years: list[int], tmp: Path) -> dict[tuple[str, int],
+                                                                         pd.DataFrame]:
+    """``ecosystem indicators --public`` of the départements and the région of each year
+    (cells as text), written by the command line."""
+    out = {}
+    for level in ("departement", "region"):
+        for y in years:
+            path = tmp / f"{level}_{y}.csv"
+            assert main(["indicators", "--registry", str(registry), "--level", level,
+                         "--year", str(y), "--public", "--out", str(path)]) == 0
+            out[level, y] = pd.read_csv(path, sep=";", dtype=str, keep_default_na=False,
+                                        encoding="utf-8-sig").set_index("code")
+    return out
+
+
+def _cell(text: str) -> str:
+    """A summary cell as the public CSV writes a count (no thousands separator)."""
+    return text if text == "s" else str(int(_num(text)))
+
+
+def _check_summary(page: Page, registry: Path, public: bool, tmp: Path | None = None) -> None:
+    """The summary shown equals Registry.info() and counts made with SQL (staff); for
+    the public, the firm counts are those of ``ecosystem indicators --public`` (the
+    publication gate's cells: départements, and the région for the total), « s » where
+    it has « s », and every published count is the one counted with SQL."""
     info = Registry(registry).info()
     layers = {r[0]: r[1] for r in _table_cells(page, "data-layers")}
     assert _num(layers["Acteurs"]) == info["layers"]["actors"]
     assert _num(layers["Liens"]) == info["layers"]["relations"]
-    assert _num(layers["PME (observations annuelles)"]) == info["layers"]["firms"]
     with sqlite3.connect(registry) as con:
         n_actors = con.execute("SELECT COUNT(*) FROM actors").fetchone()[0]
         by_dep = {(d, int(y)): n for d, y, n in con.execute(
@@ -349,25 +371,46 @@ def _check_summary(page: Page, registry: Path, public: bool) -> None:
         by_cat = dict(con.execute("SELECT category, COUNT(*) FROM actors GROUP BY 1"))
     assert _num(layers["Acteurs"]) == n_actors
     years = info["years"]
-    for row in _table_cells(page, "data-firms-year"):
-        y = int(row[0])
-        assert _num(row[1]) == info["firms_by_year"][y] == sum(
-            n for (_, yy), n in by_dep.items() if yy == y)
-        assert _num(row[2]) == info["exporters_by_year"][y]
+    firms_by_year = {y: sum(n for (_, yy), n in by_dep.items() if yy == y) for y in years}
+    year_rows = {int(r[0]): r[1:] for r in _table_cells(page, "data-firms-year")}
     dep_rows = _table_cells(page, "data-firms-dep")
     assert dep_rows[-1][0] == "Total"
-    secret = 0
-    for row in dep_rows[:-1]:
-        code = re.search(r"\((\w+)\)$", row[0]).group(1)
-        for y, cell in zip(years, row[1:], strict=True):
-            n = by_dep.get((code, y), 0)
-            if cell == "s":
-                assert public
-                secret += 1
-            else:
-                assert _num(cell) == n == info["firms_by_departement"][code].get(y, 0)
-                assert not (public and 0 < n < 3)  # 1 or 2 firms are never shown
-    assert secret != 1  # one suppressed cell alone would be revealed by the total
+    codes = [re.search(r"\((\w+)\)$", row[0]).group(1) for row in dep_rows[:-1]]
+    if public:
+        assert tmp is not None
+        gate = _public_tables(registry, years, tmp)
+        # every département of the geography, with firms or without
+        geo = Registry(registry).territories("departement")
+        assert sorted(codes) == sorted(geo["code"].astype(str))
+        for i, y in enumerate(years):
+            region = gate["region", y]
+            assert len(region) == 1  # the registry's one région: the total
+            total, exp = region["n_firms"].iloc[0], region["n_exporters"].iloc[0]
+            shown = [_cell(v) for v in year_rows[y]]
+            local = "s" if "s" in (total, exp) else str(int(total) - int(exp))
+            assert shown == [total, exp, local], (y, shown)
+            assert total == "s" or int(total) == firms_by_year[y]
+            column = [_cell(row[1 + i]) for row in dep_rows]
+            assert column[-1] == total
+            assert column[:-1] == [gate["departement", y].at[c, "n_firms"] for c in codes]
+            for c, cell in zip(codes, column[:-1], strict=True):
+                n = by_dep.get((c, y), 0)
+                assert cell == "s" or int(cell) == n
+                assert not 0 < n < 3 or cell == "s"  # 1 or 2 firms are never shown
+            assert column.count("s") != 1  # one suppressed cell alone: the total reveals it
+        totals = [_cell(year_rows[y][0]) for y in years]
+        firms_layer = layers["PME (observations annuelles)"]
+        assert _cell(firms_layer) == ("s" if "s" in totals else str(sum(map(int, totals))))
+    else:
+        assert _num(layers["PME (observations annuelles)"]) == info["layers"]["firms"]
+        for y, row in year_rows.items():
+            assert _num(row[0]) == info["firms_by_year"][y] == firms_by_year[y]
+            assert _num(row[1]) == info["exporters_by_year"][y]
+        for code, row in zip(codes, dep_rows[:-1], strict=True):
+            for y, cell in zip(years, row[1:], strict=True):
+                assert _num(cell) == by_dep.get((code, y), 0) == \
+                    info["firms_by_departement"][code].get(y, 0)
+        assert [_num(c) for c in dep_rows[-1][1:]] == [firms_by_year[y] for y in years]
     cats = {r[0]: r[1] for r in _table_cells(page, "data-actors-cat")}
     assert _num(cats["CCI (service international)"]) == by_cat["cci"]
     assert _num(cats["Total"]) == sum(by_cat.values())
@@ -379,7 +422,7 @@ def test_data_page_public(page, dash_server, dash_registry, tmp_path) -> None:  
     page.open("/donnees")
     page.wait("#data-layers")
     assert "données synthétiques" in page.text("#data-synthetic")
-    _check_summary(page, dash_registry.path, public=True)
+    _check_summary(page, dash_registry.path, public=True, tmp=tmp_path)
     assert not page.driver.find_elements(By.ID, "data-import")
     assert not page.driver.find_elements(By.CSS_SELECTOR, "input[type=file]")
     # the firms are not offered to the public

@@ -2,9 +2,11 @@
 
 - **Summary** (:meth:`ecosystem.registry.Registry.info`, the CLI's ``ecosystem info``):
   layers and their records, firms by year and by département, actors by category.
-  The public sees the firm counts under disclosure control
-  (:func:`ecosystem.disclosure.protect_table`: « s » for 1 or 2 firms, and enough
-  other cells that no total reveals them).
+  The public sees the firm counts that the publication gate publishes
+  (:func:`ecosystem.publish.protected_counts`, the table ``n_firms`` and
+  ``n_exporters`` at the levels ``departement`` and ``total``): its values, « s »
+  for the cells it suppresses, 0 for an empty cell; every département of the
+  registry's geography is listed. The page applies no rule of its own.
 - **Export** (:func:`ecosystem.export.export_layer`, the CLI's ``ecosystem export``):
   actors, ties, infrastructure and territories for everyone (the public gets the
   ties between actors only: a tie to a firm names the firm); firms for staff only.
@@ -25,6 +27,7 @@ import base64
 import binascii
 import re
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -34,9 +37,10 @@ from dash.exceptions import PreventUpdate
 from flask import abort
 
 from ecosystem import EmptyDataError, InputFormatError, RegistryError, ValidationError
-from ecosystem.disclosure import SECRET, primary_confidential, protect_table
+from ecosystem.disclosure import SECRET
 from ecosystem.export import export_layer, layer_table, write_table
 from ecosystem.formatting import format_number
+from ecosystem.publish import TOTAL_CODE, hidden_counts
 from ecosystem.registry import ImportReport
 from ecosystem.settings import CATEGORIES, get_settings
 
@@ -50,7 +54,8 @@ NAV = "nav_data"
 STAFF_ONLY = False
 
 __all__ = ["PATH", "NAV", "STAFF_ONLY", "layout", "register", "warm", "summary",
-           "safe_filename", "import_upload", "export_bytes", "firm_tables", "KINDS",
+           "safe_filename", "import_upload", "export_bytes", "firm_tables",
+           "public_firm_tables", "published_cells", "KINDS",
            "PUBLIC_LAYERS", "STAFF_LAYERS", "FORMATS", "problem_line", "MAX_PROBLEMS_SHOWN"]
 
 #: Components that receive firm-level data or act for staff only.
@@ -167,42 +172,78 @@ def _dep_names(data: Any) -> dict[str, str]:
     return dict(zip(terr["code"], terr["name"], strict=True))
 
 
-def firm_tables(info: dict[str, Any], public: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The firm counts of :meth:`Registry.info` as published.
+def firm_tables(info: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The firm counts of :meth:`Registry.info`, for staff (not published as they are).
 
     Returns (by year: index years, columns ``firms``, ``exporting``, ``local``;
-    by département: index départements then ``Total``, columns years). For the
-    public, cells are protected by :func:`ecosystem.disclosure.protect_table`
-    (« s »), totals included, so that no total reveals a suppressed cell.
+    by département: index départements then ``Total``, columns years).
 
     Examples
     --------
     >>> info = {"years": [2025], "firms_by_year": {2025: 12}, "exporters_by_year": {2025: 2},
     ...         "firms_by_departement": {"09": {2025: 2}, "11": {2025: 10}}}
-    >>> by_year, by_dep = firm_tables(info, public=True)
+    >>> by_year, by_dep = firm_tables(info)
     >>> by_year.loc[2025].tolist(), by_dep[2025].tolist()
-    ([12, 's', 's'], ['s', 's', 12])
-    >>> firm_tables(info, public=False)[1][2025].tolist()
-    [2, 10, 12]
+    ([12, 2, 10], [2, 10, 12])
     """
     years = [int(y) for y in info["years"]]
     firms = pd.Series({y: int(info["firms_by_year"].get(y, 0)) for y in years}, dtype="int64")
     exp = pd.Series({y: int(info["exporters_by_year"].get(y, 0)) for y in years},
                     dtype="int64")
-    split = pd.DataFrame({"exporting": exp, "local": firms - exp}, index=years)
     deps = sorted(info["firms_by_departement"])
     by_dep = pd.DataFrame([[int(info["firms_by_departement"][d].get(y, 0)) for y in years]
                            for d in deps], index=deps, columns=years, dtype="int64")
-    if public:
-        py = protect_table(split, split, row_totals=True, name="firms_by_year",
-                           total_label="firms").table
-        by_year = py[["firms", "exporting", "local"]]
-        by_dep = protect_table(by_dep, by_dep, column_totals=True, name="firms_by_departement",
-                               total_label="Total").table
-    else:
-        by_year = pd.DataFrame({"firms": firms, "exporting": exp, "local": firms - exp},
-                               index=years).astype(object)
-        by_dep = pd.concat([by_dep, by_dep.sum().to_frame("Total").T]).astype(object)
+    by_year = pd.DataFrame({"firms": firms, "exporting": exp, "local": firms - exp},
+                           index=years).astype(object)
+    by_dep = pd.concat([by_dep, by_dep.sum().to_frame(TOTAL_CODE).T]).astype(object)
+    return by_year, by_dep
+
+
+def published_cells(counts: pd.DataFrame, table: str, level: str,
+                    codes: Sequence[str]) -> list[Any]:
+    """The cells ``codes`` of a protected table as the gate publishes them: its value,
+    :data:`~ecosystem.disclosure.SECRET` where it suppresses the cell
+    (:func:`ecosystem.publish.hidden_counts`), 0 for an empty cell (not listed).
+
+    Examples
+    --------
+    >>> counts = pd.DataFrame({"table": ["n_firms"] * 2, "level": ["departement"] * 2,
+    ...                        "code": ["09", "11"], "value": [2.0, 10.0],
+    ...                        "n_firms": [2, 10], "status": ["primary", "safe"]})
+    >>> published_cells(counts, "n_firms", "departement", ["09", "11", "12"])
+    ['s', 10, 0]
+    """
+    sel = counts[counts["table"].eq(table) & counts["level"].eq(level)]
+    values = pd.Series(sel["value"].to_numpy(), index=sel["code"].astype(str).to_numpy())
+    hidden = hidden_counts(counts, table, level, codes)
+    return [SECRET if hide else int(round(float(values.get(str(c), 0))))
+            for c, hide in zip(codes, hidden, strict=True)]
+
+
+def public_firm_tables(data: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The firm counts of the summary as the publication gate publishes them.
+
+    Same shapes as :func:`firm_tables`, from
+    :meth:`~dashboard.data.DashboardData.protected_counts` of each year: ``firms`` and
+    ``exporting`` are the cells of the tables ``n_firms`` and ``n_exporters`` at the
+    level ``total``; ``local`` is their difference when both are published; the
+    départements are every département of the registry's geography (cells of
+    ``n_firms`` at the level ``departement``), then ``Total``.
+    """
+    years = [int(y) for y in data.years()]
+    deps = [str(c) for c in data.territories("departement")["code"]]
+    year_rows: dict[int, list[Any]] = {}
+    columns: dict[int, list[Any]] = {}
+    for y in years:
+        counts = data.protected_counts(y)
+        firms = published_cells(counts, "n_firms", "total", [TOTAL_CODE])[0]
+        exp = published_cells(counts, "n_exporters", "total", [TOTAL_CODE])[0]
+        local = SECRET if SECRET in (firms, exp) else firms - exp
+        year_rows[y] = [firms, exp, local]
+        columns[y] = [*published_cells(counts, "n_firms", "departement", deps), firms]
+    by_year = pd.DataFrame.from_dict(year_rows, orient="index",
+                                     columns=["firms", "exporting", "local"]).astype(object)
+    by_dep = pd.DataFrame(columns, index=[*deps, TOTAL_CODE]).astype(object)
     return by_year, by_dep
 
 
@@ -229,15 +270,16 @@ def summary(data: Any, lang: str, staff: bool) -> list[Any]:
     if info.get("synthetic"):
         out.append(html.P(t("synthetic_registry", lang), className="data-synthetic",
                           id="data-synthetic"))
+    by_year, by_dep = public_firm_tables(data) if public else firm_tables(info)
     layer_rows = []
     for layer, n in info["layers"].items():
-        if layer == "firms" and public and bool(primary_confidential([n])[0]):
-            n = SECRET
+        if layer == "firms" and public:  # the yearly totals the gate publishes, summed
+            totals = by_year["firms"].tolist()
+            n = SECRET if SECRET in totals else sum(totals)
         layer_rows.append([t(f"layer_{layer}", lang), n])
-    by_year, by_dep = firm_tables(info, public)
     year_rows = [[str(y), *by_year.loc[y].tolist()] for y in by_year.index]
     names = _dep_names(data)
-    dep_rows = [[t("total", lang) if d == "Total" else
+    dep_rows = [[t("total", lang) if d == TOTAL_CODE else
                  (f"{names[d]} ({d})" if d in names else str(d)), *by_dep.loc[d].tolist()]
                 for d in by_dep.index]
     cats = info["actors_by_category"]
@@ -577,6 +619,8 @@ def register(app: Any, data: Any) -> None:
 
 
 def warm(data: Any) -> None:
-    """Read the registry summary before serving."""
+    """Read the registry summary and the gate's counts of every year before serving."""
     data.info()
     _dep_names(data)
+    for y in data.years():
+        data.protected_counts(y)

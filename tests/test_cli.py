@@ -136,9 +136,11 @@ def test_map_command_is_registered(demo, tmp_path):
 
 
 def test_public_indicators_hide_small_territories(demo, tmp_path):
-    """``--public``: at commune level, every firm-based value of a commune with 1 or 2
-    firms (counted here with plain pandas) is 's'; actor-only values and the values of
-    larger communes are those of the full table."""
+    """``--public``: at commune level, every commune of the geography is listed; every
+    firm-based value of a commune with 1 or 2 firms (counted here with plain pandas) is
+    's' (a count of 0 exporters is published: a cell of no firm reveals none);
+    actor-only values and the published values of larger communes are those of the full
+    table; the composite is computed from published values (``ecosystem.publish``)."""
     from ecosystem.disclosure import involves_firms
 
     full, pub = tmp_path / "full.csv", tmp_path / "public.csv"
@@ -146,18 +148,24 @@ def test_public_indicators_hide_small_territories(demo, tmp_path):
     assert main([*args, "--out", str(full)]) == 0
     assert main([*args, "--public", "--out", str(pub)]) == 0
     full_t, pub_t = read(full), pd.read_csv(pub, sep=";", dtype=str)
+    assert set(pub_t["code"]) == set(demo.territories("commune")["code"].astype(str))
+    full_t = full_t.set_index(full_t["code"].astype(str))
     firms = demo.firms(2025)
     n = firms.groupby(firms["commune"].astype(str)).size()
     small = set(n.index[(n >= 1) & (n <= 2)])
     assert small, "the demo has communes of 1-2 firms"
-    firm_cols = [c for c in ("n_firms", "n_exporters", "iso_density", "exporters_per_1000_firms",
-                             "unserved_share", "imi") if c in full_t]
+    firm_cols = [c for c in ("n_firms", "iso_density", "exporters_per_1000_firms",
+                             "unserved_share") if c in full_t]
     assert all(involves_firms(c) for c in firm_cols)
     for i, code in enumerate(pub_t["code"]):
         for c in firm_cols:
             if code in small:
                 assert pub_t.at[i, c] == "s", (code, c)
+        if code in small:
+            assert pub_t.at[i, "n_exporters"] in ("s", "0"), code
+        if code not in full_t.index:  # no firm nor actor: zeros
+            assert pub_t.at[i, "n_firms"] == "0" and pub_t.at[i, "n_actors"] == "0"
+            continue
         if code not in small and pub_t.at[i, "n_firms"] != "s":
-            assert float(pub_t.at[i, "n_firms"]) == full_t.at[i, "n_firms"]
-        assert pub_t.at[i, "n_actors"] == str(full_t.at[i, "n_actors"]) or \
-            float(pub_t.at[i, "n_actors"]) == full_t.at[i, "n_actors"]
+            assert float(pub_t.at[i, "n_firms"]) == full_t.at[code, "n_firms"]
+        assert float(pub_t.at[i, "n_actors"]) == full_t.at[code, "n_actors"]

@@ -1,7 +1,7 @@
 """A territory against its peers: the other territories of its level in its région.
 
-The indicator table (:func:`ecosystem.indicators.compute_indicators`) gives every
-territory's values; this module compares one of them with its peers:
+An indicator table gives every territory's values; this module compares one of them
+with its peers:
 
 - :func:`peer_index`: which rows of the table are the peers (same level, same région; every
   région for the regional level);
@@ -13,18 +13,23 @@ territory's values; this module compares one of them with its peers:
 - :func:`notable_changes`: the indicators that moved markedly since the comparison year,
   measured in units of the peers' spread.
 
-Values hidden by statistical disclosure control are passed as a boolean frame ``hidden``
-(:func:`ecosystem.disclosure.indicator_secrets`); the functions leave them out and return
-plain numbers.
+For a public figure, pass the table **as published** (:func:`ecosystem.publish.
+public_indicators`): a suppressed value there is the text
+:data:`~ecosystem.disclosure.SECRET` (``s``), and every function here treats it as
+absent, like a missing value. A median, a rank, a spread is then a function of published
+values only: it gives nothing away of a hidden value, and a rank is a rank among the
+published values (its second number counts them). The staff pages pass the table of
+:func:`ecosystem.indicators.compute_indicators`, where nothing is hidden.
 
 Examples
 --------
 >>> peer_rank(12.0, [10.0, 12.0, 15.0], direction=1)
 (2, 3)
->>> peer_median(peer_values(pd.DataFrame({"x": [1.0, 5.0, None, 3.0]}), "x",
-...                         pd.Index([0, 1, 2, 3]),
-...                         hidden=pd.DataFrame({"x": [False, True, False, False]})))
+>>> peer_median(peer_values(pd.DataFrame({"x": [1.0, "s", None, 3.0]}), "x",
+...                         pd.Index([0, 1, 2, 3])))
 2.0
+>>> peer_rank("s", [10.0, 15.0], direction=1) is None
+True
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ from .formatting import is_missing
 from .settings import get_settings
 
 __all__ = [
+    "published",
     "peer_index",
     "peer_values",
     "peer_median",
@@ -50,10 +56,20 @@ __all__ = [
 
 
 
+def published(value: Any) -> bool:
+    """Whether a cell of an indicator table holds a published number: not missing and
+    not the suppression marker (``s``, or any other text).
+
+    Examples
+    --------
+    >>> [published(v) for v in (3, 0.0, True, "s", None, float("nan"))]
+    [True, True, True, False, False, False]
+    """
+    return not isinstance(value, str) and not is_missing(value)
 
 
-def _hidden(hidden: pd.DataFrame | None, row: Any, column: str) -> bool:
-    return hidden is not None and column in hidden and bool(hidden.at[row, column])
+def _published_floats(values: Any) -> np.ndarray:
+    return np.asarray([float(v) for v in values if published(v)], dtype=float)
 
 
 def peer_index(table: pd.DataFrame, territories: pd.DataFrame, level: str,
@@ -92,23 +108,16 @@ def peer_index(table: pd.DataFrame, territories: pd.DataFrame, level: str,
     return table.index[where.eq(region).to_numpy(dtype=bool)]
 
 
-def peer_values(table: pd.DataFrame, column: str, peers: pd.Index | Sequence[Any],
-                hidden: pd.DataFrame | None = None) -> np.ndarray:
+def peer_values(table: pd.DataFrame, column: str,
+                peers: pd.Index | Sequence[Any]) -> np.ndarray:
     """The published values of ``column`` among the rows ``peers``, as floats.
 
-    Values hidden in ``hidden[column]`` and missing values are left out (a boolean
-    indicator counts as 0 or 1); the order of ``peers`` is kept.
+    Suppressed values (``s``) and missing values are left out (a boolean indicator
+    counts as 0 or 1); the order of ``peers`` is kept.
     """
     if column not in table:
         return np.zeros(0)
-    out: list[float] = []
-    for p in peers:
-        if _hidden(hidden, p, column):
-            continue
-        v: Any = table.at[p, column]
-        if not isinstance(v, str) and not is_missing(v):
-            out.append(float(v))
-    return np.asarray(out, dtype=float)
+    return _published_floats(table.loc[list(peers), column].tolist())
 
 
 def peer_median(values: Sequence[float] | np.ndarray) -> float:
@@ -123,18 +132,21 @@ def peer_median(values: Sequence[float] | np.ndarray) -> float:
     return float(np.median(x)) if len(x) else float("nan")
 
 
-def peer_rank(value: Any, values: Sequence[float] | np.ndarray,
+def peer_rank(value: Any, values: Sequence[Any] | np.ndarray,
               direction: int) -> tuple[int, int] | None:
-    """Rank of ``value`` among the peers' ``values`` in the favourable ``direction``.
+    """Rank of ``value`` among the peers' published ``values`` in the favourable
+    ``direction``.
 
     The rank is one plus the number of peers strictly better (higher for ``direction``
-    1, lower for -1); ``values`` normally holds the territory's own value. None when
-    the indicator has no direction, ``value`` is missing or there is no peer value.
+    1, lower for -1); ``values`` normally holds the territory's own value. Suppressed
+    (``s``) and missing entries of ``values`` are left out, so that the rank is a rank
+    among published values and its second number counts them. None when the indicator
+    has no direction, ``value`` is missing or suppressed, or there is no published value.
 
     Returns
     -------
     tuple of int or None
-        ``(rank, number of peers)``.
+        ``(rank, number of published values)``.
 
     Examples
     --------
@@ -142,23 +154,24 @@ def peer_rank(value: Any, values: Sequence[float] | np.ndarray,
     (2, 4)
     >>> peer_rank(2.0, [1.0, 2.0], direction=0) is None
     True
+    >>> peer_rank(2.0, [9.0, "s", 2.0], direction=1)
+    (2, 2)
     """
-    x = np.asarray(values, dtype=float)
-    if direction == 0 or isinstance(value, str) or is_missing(value) or not len(x):
+    x = _published_floats(list(values))
+    if direction == 0 or not published(value) or not len(x):
         return None
     c = float(value)
     better = int((x > c).sum() if direction > 0 else (x < c).sum())
     return better + 1, int(len(x))
 
 
-def dimension_standing(table: pd.DataFrame, row: Any, peers: pd.Index,
-                       hidden: pd.DataFrame | None = None) -> pd.DataFrame:
+def dimension_standing(table: pd.DataFrame, row: Any, peers: pd.Index) -> pd.DataFrame:
     """Each composite dimension's score of ``row`` against the peers' median.
 
     The peers' median is :func:`peer_median` of the peers' published scores of the
-    dimension (``imi_<dimension>``, :func:`peer_values`: hidden and missing ones left out,
-    as in every peer median of the report and the dashboard); a dimension whose score is
-    missing or hidden for ``row`` (in ``hidden``) is left out.
+    dimension (``imi_<dimension>``, :func:`peer_values`: suppressed and missing ones left
+    out, as in every peer median of the report and the dashboard); a dimension whose score
+    is missing or suppressed for ``row`` is left out.
 
     Returns
     -------
@@ -173,9 +186,9 @@ def dimension_standing(table: pd.DataFrame, row: Any, peers: pd.Index,
         if col not in table:
             continue
         v: Any = table.at[row, col]
-        if is_missing(v) or _hidden(hidden, row, col):
+        if not published(v):
             continue
-        others = peer_values(table, col, peers, hidden)
+        others = peer_values(table, col, peers)
         med = peer_median(others) if len(others) else float(v)
         rows.append((float(v) - med, d, float(v), med))
     rows.sort()
@@ -185,17 +198,14 @@ def dimension_standing(table: pd.DataFrame, row: Any, peers: pd.Index,
 
 
 def notable_changes(table: pd.DataFrame, row: Any, peers: pd.Index,
-                    hidden: pd.DataFrame | None = None,
-                    hidden_compare: pd.DataFrame | None = None,
                     min_z: float | None = None) -> pd.DataFrame:
     """The composite indicators of ``row`` that moved markedly since the comparison year.
 
     For each indicator of the composite index with a direction, the change ``x -
     x_compare`` is oriented (times the direction: positive is an improvement) and divided
-    by the population standard deviation of the peers' current values (when that is 0 or
-    missing, by ``|x_compare|``, or 1). Indicators hidden in either year (``hidden``,
-    ``hidden_compare``) or missing in either year are left out; a change counts when its
-    size is at least ``min_z``.
+    by the population standard deviation of the peers' published current values (when
+    that is 0 or missing, by ``|x_compare|``, or 1). Indicators suppressed or missing in
+    either year are left out; a change counts when its size is at least ``min_z``.
 
     Parameters
     ----------
@@ -205,8 +215,6 @@ def notable_changes(table: pd.DataFrame, row: Any, peers: pd.Index,
         The territory's row.
     peers : Index
         Rows of its peers (:func:`peer_index`).
-    hidden, hidden_compare : DataFrame, optional
-        Hidden values of the year and of the comparison year.
     min_z : float, optional
         Smallest standardised change that counts (default
         ``settings.notable_change_z``).
@@ -227,16 +235,15 @@ def notable_changes(table: pd.DataFrame, row: Any, peers: pd.Index,
         n = ind.name
         if n not in table or f"{n}_compare" not in table:
             continue
-        if _hidden(hidden, row, n) or _hidden(hidden_compare, row, n):
-            continue
         cur: Any = table.at[row, n]
         before: Any = table.at[row, f"{n}_compare"]
-        if is_missing(cur) or is_missing(before):
+        if not published(cur) or not published(before):
             continue
-        spread = table.loc[peers, n].astype(float).std(ddof=0)
-        if not spread or is_missing(spread):
-            spread = abs(float(before)) or 1.0
-        z = ind.direction * (float(cur) - float(before)) / float(spread)
+        spread = peer_values(table, n, peers)
+        sd = float(np.std(spread)) if len(spread) else float("nan")
+        if not sd or is_missing(sd):
+            sd = abs(float(before)) or 1.0
+        z = ind.direction * (float(cur) - float(before)) / sd
         if abs(z) >= min_z:
             moves.append((z, n, before, cur))
     moves.sort(key=lambda m: (-m[0], m[1]))

@@ -18,13 +18,16 @@ def _run(args: argparse.Namespace) -> int:
                          compare_year=args.compare_year, lang=args.lang, out=args.out)
     for key in ("html", "pdf", "tables", "manifest"):
         print(f"Wrote {paths[key]}")
+    print(f"Wrote {paths['audit']} (staff only: the audit of the suppressed cells, not to be "
+          "published with the report)")
     return 0
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add ``ecosystem report`` to the command line."""
-    p = sub.add_parser("report", help="the annual territorial report (HTML, PDF, published "
-                       "tables with statistical disclosure control, manifest)")
+    p = sub.add_parser("report", help="the annual territorial report: public HTML, PDF, "
+                       "tables (figures from the publication gate) and manifest, and a "
+                       "staff-only audit.json")
     p.add_argument("--registry", "-r", required=True, help="registry GeoPackage file (.gpkg)")
     p.add_argument("--year", type=int, required=True, help="year of the report")
     p.add_argument("--territory", required=True,

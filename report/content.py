@@ -7,25 +7,34 @@ English), the data of the charts and the audit of what was suppressed. Nothing h
 draws or renders: :mod:`report.render` does.
 
 Nothing here computes a figure either: the core does, and this module turns its numbers
-into tables and words. The indicators come from :mod:`ecosystem.indicators`, the
+into tables and words. The indicators come from the publication gate
+(:func:`ecosystem.publish.public_indicators`: the indicator tables as published), the
 comparison with the peers (medians, ranks, strongest and weakest dimension, marked
-changes) from :mod:`ecosystem.peers`, the SME breakdowns from
-:mod:`ecosystem.sme_profile`, the unserved firms and the front-line categories without
-any actor from :mod:`ecosystem.unserved`, the actors by category from
+changes) from :mod:`ecosystem.peers` applied to those published tables, the SME
+breakdowns from :mod:`ecosystem.sme_profile`, the unserved firms and the front-line
+categories without any actor from :mod:`ecosystem.unserved`, the actors by category from
 :mod:`ecosystem.actor_profile`, the network figures and the central actors from
 :mod:`ecosystem.network`, the gaps from :mod:`ecosystem.governance` and the
 recommendations from :mod:`ecosystem.planning`.
 
-Disclosure control (PRODUCT.md, INSEE's rules, :mod:`ecosystem.disclosure`):
+Disclosure control (PRODUCT.md, ``docs/disclosure.md``). The report applies no rule of
+its own:
 
-- every table that counts firms goes through :func:`ecosystem.disclosure.protect_table`
-  (primary suppression of cells of 1 or 2 firms, then secondary suppression so that no
-  published total reveals a suppressed cell);
-- an indicator computed from firms is ``s`` for a territory with 1 or 2 active firms, or
-  when the number of firms behind its numerator (exporters, proactive exporters,
-  certified firms, born-global firms, export-group members, unserved firms) is 1 or 2;
+- every indicator figure (summary, the four-D tables, the région column, the ranking,
+  the radar, the charts, the choropleth) and every firm count of a territory (sentences,
+  SMEs by sub-territory, key figures) is the gate's published value or ``s``
+  (:func:`ecosystem.publish.public_indicators`, :func:`ecosystem.publish.
+  protected_counts`); peer medians and ranks are computed over published values only,
+  a rank among the published values;
+- the SME cross tables (stage by posture, ISO certifications, markets) and the counts of
+  the recommendations go through :func:`ecosystem.disclosure.protect_table` (primary
+  then secondary suppression), and a table or a sentence that would give away a count
+  of the territory is published only when the gate publishes that very count
+  (:func:`_follows_gate`); otherwise it is withheld, or said without its numbers;
 - no firm name, SIREN, SIRET or location is ever published; actors are public
   institutions and are named.
+
+The audit of the suppressed cells (``audit``) is for the staff only.
 
 Examples
 --------
@@ -50,13 +59,7 @@ import pandas as pd
 
 from ecosystem import EmptyDataError, catalogue
 from ecosystem.activity import active_firms
-from ecosystem.disclosure import (
-    SECRET,
-    TOTAL_LABEL,
-    indicator_secrets,
-    numerator_counts,
-    primary_confidential,
-)
+from ecosystem.disclosure import SECRET, TOTAL_LABEL
 from ecosystem.disclosure import protect_table as _protect_table
 from ecosystem.formatting import (
     MINUS,
@@ -74,9 +77,11 @@ from ecosystem.peers import (
     peer_median,
     peer_rank,
     peer_values,
+    published,
 )
+from ecosystem.publish import PROTECTED, hidden_counts, protected_counts, public_indicators
 from ecosystem.registry import Registry, file_sha256, software_version
-from ecosystem.settings import CATEGORIES, POSTURES, STAGES, get_settings
+from ecosystem.settings import CATEGORIES, EXPORTING_STAGES, POSTURES, STAGES, get_settings
 
 __all__ = [
     "LEVELS",
@@ -440,7 +445,9 @@ def report_content(
         Keys: ``meta`` (territory, year, labels...), ``sections`` (titles),
         ``summary``, ``dimensions``, ``maps``, ``network``, ``smes``,
         ``recommendations``, ``annex``, ``tables`` (every :class:`ReportTable` in
-        order), ``audit`` (every suppressed cell, for the manifest only).
+        order), ``audit`` (every cell suppressed by the report's cross tables) and
+        ``withheld`` (the tables and sentences withheld because the gate hides a count
+        they would give away): these two for the staff only, never published.
 
     Raises
     ------
@@ -450,7 +457,8 @@ def report_content(
         Year or comparison year absent from the registry.
     """
     from ecosystem import governance, network
-    from ecosystem.indicators import compute_indicators
+    from ecosystem.exposure import exposed_cells, table_relations
+    from ecosystem.indicators import IndicatorInputs
 
     reg = registry if isinstance(registry, Registry) else Registry(registry)
     code, terr = _check_inputs(reg, year, territory, level, compare_year, lang)
@@ -463,58 +471,70 @@ def report_content(
     region_name = str(region_name.iloc[0]) if len(region_name) else region
     s = get_settings()
     audit: list[dict[str, Any]] = []
+    withheld: list[dict[str, Any]] = []
     tables: list[ReportTable] = []
 
+    def withhold(table_name: str, why: dict[str, Any]) -> None:
+        withheld.append({"table": table_name,
+                         "why": {k: (v if isinstance(v, str) else float(v))
+                                 for k, v in why.items()}})
+
     def protect(values: pd.DataFrame, counts: pd.DataFrame | None = None, *,
-                rows: bool = False, cols: bool = False, name_: str) -> pd.DataFrame:
+                rows: bool = False, cols: bool = False, name_: str,
+                elsewhere: Sequence[Any] = ()) -> pd.DataFrame | None:
+        """The table protected by the core (:func:`ecosystem.disclosure.protect_table`),
+        or None when its published cells, its totals and the figures published elsewhere
+        (``elsewhere``: relations of :mod:`ecosystem.exposure`) would still narrow a
+        suppressed cell down (:func:`ecosystem.exposure.exposed_cells`): then it is not
+        published."""
         pub = _protect_table(values, values if counts is None else counts, row_totals=rows,
                              column_totals=cols, name=name_, total_label=TOTAL_LABEL)
+        relations = [*table_relations(pub.table, row_totals=rows, column_totals=cols),
+                     *elsewhere]
+        small = [(a["row"], a["column"]) for a in pub.audit if a["rule"] == "frequency"]
+        exposed = exposed_cells(pub.table, relations, small=small)
         audit.extend({k: (v if isinstance(v, (int, float)) else str(v)) for k, v in a.items()}
                      for a in pub.audit)
+        if exposed:
+            withhold(name_, {"exposed_cells": len(exposed)})
+            return None
         return pub.table
 
-    # -- indicators of the level, the region and the sub-level ------------------------
-    ind = compute_indicators(reg, level, year, compare_year)
-    if code not in set(ind["code"].astype(str)):
+    def protect_counts(values: Sequence[int], labels: Sequence[str], name_: str) -> list[Any]:
+        """Firm counts published one by one (no total): each is its value or « s »."""
+        if not len(values):
+            return []
+        frame = pd.DataFrame({"n": [int(v) for v in values]}, index=list(labels))
+        pub = protect(frame, name_=name_)
+        assert pub is not None  # no total, no relation: nothing to narrow
+        return list(pub["n"])
+
+    # -- indicators as published (ecosystem.publish), of the level and the region ------
+    inputs = IndicatorInputs.from_registry(reg)
+    ind = public_indicators(reg, level, year, compare_year, inputs=inputs)
+    reg_ind = public_indicators(reg, "region", year, compare_year, inputs=inputs) \
+        if level != "region" else ind
+    missing = list(ind.attrs.get("missing_categories", []))
+    counts = protected_counts(reg, year, inputs)
+    gate = {t: _gate_value(counts, t, level, code) for t in PROTECTED}
+    row_i = ind.index[ind["code"].astype(str).eq(code)][0]
+    if ind.at[row_i, "n_firms"] == 0 and ind.at[row_i, "n_actors"] == 0:
         raise EmptyDataError(f"the territory {code} ({name}) has no active firm nor actor in "
                              f"{year}: nothing to report")
-    firms = reg.firms(year)
-    firms_prev = reg.firms(compare_year) if compare_year is not None else None
-    counts = numerator_counts(active_firms(firms, year), level)
-    prev_exp = None
-    if compare_year is not None and compare_year == year - 1 and "n_exporters_compare" in ind:
-        prev_exp = pd.Series(pd.to_numeric(ind["n_exporters_compare"], errors="coerce")
-                             .to_numpy(dtype=float), index=ind["code"].astype(str).to_numpy())
-    secret = indicator_secrets(ind, counts, prev_exporters=prev_exp)
-    if compare_year is not None:
-        counts_prev = numerator_counts(active_firms(firms_prev, compare_year), level)
-        secret_prev = indicator_secrets(ind, counts_prev, suffix="_compare")
-    else:
-        secret_prev = secret & False
-    reg_ind = compute_indicators(reg, "region", year, compare_year) if level != "region" \
-        else ind
-    reg_counts = numerator_counts(active_firms(firms, year), "region")
-    reg_secret = indicator_secrets(reg_ind, reg_counts)
-
-    # peers: same level, same région (ecosystem.peers)
-    peers_idx = peer_index(ind, terr_all, level, region)
-    row_i = ind.index[ind["code"].astype(str).eq(code)][0]
     reg_row_i = reg_ind.index[reg_ind["code"].astype(str).eq(region)]
     reg_row_i = reg_row_i[0] if len(reg_row_i) else None
+    # peers: same level, same région (ecosystem.peers), over the published values
+    peers_idx = peer_index(ind, terr_all, level, region)
 
-    def value(i: Any, col: str, sec: pd.DataFrame = secret, table: pd.DataFrame = ind,
-              base: str | None = None) -> Any:
-        base = base or col
+    def value(i: Any, col: str, table: pd.DataFrame = ind) -> Any:
+        """The published cell (a number, « s » or missing)."""
         if i is None or col not in table:
             return np.nan
-        if bool(sec.at[i, base]):
-            return SECRET
-        v = table.at[i, col]
-        return v
+        return table.at[i, col]
 
     level_word = _level_word(level, lang)
     levels_word = _level_word(level, lang, plural=True)
-    n_ranked = int(ind["imi"].notna().sum())
+    n_ranked = int(sum(published(v) for v in ind["imi_rank"]))
     meta = {
         "code": code, "name": name, "level": level, "level_label": level_word,
         "of_name": of_name(name, level, kind) if lang == "fr" else name,
@@ -535,12 +555,22 @@ def report_content(
     sections = {k: v[0 if lang == "fr" else 1] for k, v in SECTIONS.items()}
 
     # -- 1. summary -------------------------------------------------------------------
-    summary = _summary(ind, row_i, secret, secret_prev, peers_idx, compare_year, lang, meta,
-                       n_ranked, levels_word, region_name, reg_ind, reg_row_i, reg_secret)
+    summary = _summary(ind, row_i, peers_idx, compare_year, lang, meta, n_ranked,
+                       levels_word)
 
     # -- 2. the four D --------------------------------------------------------------------
     dims: list[dict[str, Any]] = []
     peer_median_label = _t(lang, f"Médiane des {levels_word}", f"Median of {levels_word}")
+    rank_note = _t(
+        lang,
+        f"Médiane et rang : parmi les valeurs publiées des {levels_word} de la région "
+        "(rang 1 = le plus favorable ; « 2/9 » : 2e sur 9 valeurs publiées) ; une valeur "
+        "couverte par le secret n'entre ni dans la médiane ni dans le rang. « s » : secret "
+        "statistique ; « – » : non disponible.",
+        f"Median and rank: among the published values of the region's {levels_word} "
+        "(rank 1 = most favourable; “2/9”: 2nd of 9 published values); a confidential "
+        "value enters neither the median nor the rank. “s”: statistical confidentiality; "
+        "“–”: not available.")
     for dim in ("context", *catalogue.COMPOSITE_DIMENSIONS):
         members = [i for i in catalogue.INDICATORS if i.dimension == dim]
         cols = [_t(lang, str(year), str(year))]
@@ -558,30 +588,22 @@ def report_content(
             cur = value(row_i, i.name)
             line: list[Any] = [format_value(i.name, cur, lang)]
             if compare_year is not None:
-                before = value(row_i, f"{i.name}_compare", secret_prev, base=i.name)
-                ch = SECRET if _any_secret(cur, before) else ind.at[row_i, f"{i.name}_change"] \
-                    if f"{i.name}_change" in ind else np.nan
-                line += [format_value(i.name, before, lang), format_value(i.name, ch, lang, True)]
+                line += [format_value(i.name, value(row_i, f"{i.name}_compare"), lang),
+                         format_value(i.name, value(row_i, f"{i.name}_change"), lang, True)]
             if level != "region":
-                line.append(format_value(i.name, value(reg_row_i, i.name, reg_secret, reg_ind),
-                                      lang))
-            num = peer_values(ind, i.name, peers_idx, secret)
+                line.append(format_value(i.name, value(reg_row_i, i.name, reg_ind), lang))
+            num = peer_values(ind, i.name, peers_idx)
             line.append(format_value(i.name, peer_median(num), lang))
-            line.append(_rank_text(cur, num, i.direction, lang))
+            line.append(_rank_text(cur, num, i.direction))
             rows_v.append(line)
         keep = [k for k, r in enumerate(rows_v) if any(c != "–" for c in r)]
-        published = pd.DataFrame([rows_v[k] for k in keep], index=[labels[k] for k in keep],
-                                 columns=cols)
+        published_rows = pd.DataFrame([rows_v[k] for k in keep],
+                                      index=[labels[k] for k in keep], columns=cols)
         table = _make_table(
             f"indicateurs_{dim}", _t(lang, f"{_dim_label(dim, lang)} : indicateurs",
                                      f"{_dim_label(dim, lang)}: indicators"),
-            _t(lang, "Indicateur", "Indicator"), published, lang,
-            formats=[lambda v: v] * len(cols),
-            note=_t(lang, "Rang : position parmi les "
-                          f"{levels_word} de la région (1 = le plus favorable) ; « s » : "
-                          "secret statistique ; « – » : non disponible.",
-                    f"Rank: position among the region's {levels_word} (1 = most favourable); "
-                    "“s”: statistical confidentiality; “–”: not available."))
+            _t(lang, "Indicateur", "Indicator"), published_rows, lang,
+            formats=[lambda v: v] * len(cols), note=rank_note)
         tables.append(table)
         chart = None
         if dim != "context":
@@ -589,8 +611,7 @@ def report_content(
             chart = {
                 "labels": [str(ind.at[p, "name"]) for p in peers_idx],
                 "codes": [str(ind.at[p, "code"]) for p in peers_idx],
-                "values": [_chart_value(v)
-                           for v in (value(p, sub) for p in peers_idx)],
+                "values": [_chart_value(value(p, sub)) for p in peers_idx],
                 "highlight": name,
                 "title": _t(lang, f"Score IMI « {_dim_label(dim, lang)} » des {levels_word}",
                             f"IMI score “{_dim_label(dim, lang)}” of the {levels_word}"),
@@ -598,29 +619,26 @@ def report_content(
             }
         dims.append({"code": dim, "label": _dim_label(dim, lang), "table": table,
                      "chart": chart, "text": _dim_text(dim, lang)})
-    radar = {
+    radar: dict[str, Any] = {
         "dimensions": [_dim_label(d, lang) for d in catalogue.COMPOSITE_DIMENSIONS],
         "series": {},
     }
-    for label, idx, tab, sec in ((name, row_i, ind, secret),
-                                 (_t(lang, f"Région {region_name}", f"Region {region_name}"),
-                                  reg_row_i if level != "region" else None, reg_ind,
-                                  reg_secret)):
+    for label, idx, tab in ((name, row_i, ind),
+                            (_t(lang, f"Région {region_name}", f"Region {region_name}"),
+                             reg_row_i if level != "region" else None, reg_ind)):
         if idx is None:
             continue
-        radar["series"][label] = [
-            _chart_value(v)
-            for v in (value(idx, f"imi_{d}", sec, tab) for d in catalogue.COMPOSITE_DIMENSIONS)]
+        radar["series"][label] = [_chart_value(value(idx, f"imi_{d}", tab))
+                                  for d in catalogue.COMPOSITE_DIMENSIONS]
     med = []
     for d in catalogue.COMPOSITE_DIMENSIONS:
-        m = peer_median(peer_values(ind, f"imi_{d}", peers_idx, secret))
+        m = peer_median(peer_values(ind, f"imi_{d}", peers_idx))
         med.append(None if np.isnan(m) else m)
     radar["series"][peer_median_label] = med
     if compare_year is not None:
         radar["series"][f"{name} {compare_year}"] = [
-            _chart_value(v)
-            for v in (value(row_i, f"imi_{d}_compare", secret_prev, base=f"imi_{d}")
-                      for d in catalogue.COMPOSITE_DIMENSIONS)]
+            _chart_value(value(row_i, f"imi_{d}_compare"))
+            for d in catalogue.COMPOSITE_DIMENSIONS]
 
     # ranking table of the peers (composite index)
     rank_cols = [_t(lang, "PME actives", "Active SMEs"), _t(lang, "Indice", "Index"),
@@ -629,17 +647,19 @@ def report_content(
     if compare_year is not None:
         rank_cols.append(_t(lang, f"Indice {compare_year}", f"Index {compare_year}"))
     rank_rows, rank_labels = [], []
-    for p in ind.loc[peers_idx].sort_values(["imi_rank", "code"]).index:
+    order = sorted(peers_idx, key=lambda p: (
+        (0, float(ind.at[p, "imi_rank"])) if published(ind.at[p, "imi_rank"]) else (1, 0.0),
+        str(ind.at[p, "code"])))
+    for p in order:
         rank_labels.append(f"{ind.at[p, 'name']} ({ind.at[p, 'code']})")
         line = [format_value("n_firms", value(p, "n_firms"), lang),
-                format_value("imi", value(p, "imi"), lang), format_value("imi_rank",
-                                                                    value(p, "imi_rank"), lang)]
+                format_value("imi", value(p, "imi"), lang),
+                format_value("imi_rank", value(p, "imi_rank"), lang)]
         lo, hi = value(p, "imi_rank_p05"), value(p, "imi_rank_p95")
         line.append(SECRET if _any_secret(lo, hi) else
-                    "–" if is_missing(lo) else f"{int(lo)}–{int(hi)}")
+                    "–" if not (published(lo) and published(hi)) else f"{int(lo)}–{int(hi)}")
         if compare_year is not None:
-            line.append(format_value("imi", value(p, "imi_compare", secret_prev, base="imi"),
-                                  lang))
+            line.append(format_value("imi", value(p, "imi_compare"), lang))
         rank_rows.append(line)
     ranking = _make_table(
         "classement", _t(lang, f"Indice de milieu internationalisant des {levels_word}",
@@ -647,65 +667,85 @@ def report_content(
         level_word[:1].upper() + level_word[1:],
         pd.DataFrame(rank_rows, index=rank_labels, columns=rank_cols), lang,
         formats=[lambda v: v] * len(rank_cols),
-        note=_t(lang, f"Indice de 0 à 100, rang parmi les {n_ranked} {levels_word} du registre ; "
-                      "intervalle : 5e et 95e centiles du rang sur les tirages de l'analyse "
-                      "d'incertitude.",
-                f"Index from 0 to 100, rank among the registry's {n_ranked} {levels_word}; "
-                "interval: 5th and 95th percentiles of the rank over the draws of the "
-                "uncertainty analysis."))
+        note=_t(lang, f"Indice de 0 à 100, calculé à partir des seules valeurs publiées ; rang "
+                      f"parmi les {n_ranked} {levels_word} classés du registre ; intervalle : 5e "
+                      "et 95e centiles du rang sur les tirages de l'analyse d'incertitude.",
+                f"Index from 0 to 100, computed from the published values only; rank among "
+                f"the registry's {n_ranked} ranked {levels_word}; interval: 5th and 95th "
+                "percentiles of the rank over the draws of the uncertainty analysis."))
     tables.insert(0, ranking)
     summary["ranking"] = ranking
 
-    # choropleth data (geometry added by the renderer)
+    # choropleth data (geometry added by the renderer): the published index
+    peer_codes = {str(ind.at[p, "code"]) for p in peers_idx}
     choro = pd.DataFrame({
         "code": ind["code"].astype(str).to_numpy(),
-        "imi": [_chart_value(v)
-                for v in (value(i, "imi") for i in ind.index)],
-        "secret": [bool(secret.at[i, "imi"]) for i in ind.index],
+        "name": ind["name"].astype(str).to_numpy(),
+        "imi": [_chart_value(v) for v in ind["imi"]],
+        "secret": [_any_secret(v) for v in ind["imi"]],
     })
-    choro = choro.loc[choro["code"].isin([str(ind.at[p, "code"]) for p in peers_idx])]
+    choro = choro.loc[choro["code"].isin(peer_codes)].reset_index(drop=True)
+    # the unserved share of the sub-territories, as published (the coverage map)
+    sub_level = SUB_LEVEL[level]
+    sub_codes = _sub_codes(terr_all, level, code, sub_level)
+    sub_ind = public_indicators(reg, sub_level, year, inputs=inputs)
+    sub_ind = sub_ind.loc[sub_ind["code"].astype(str).isin(sub_codes)]
+    unserved_map = pd.DataFrame({
+        "code": sub_ind["code"].astype(str).to_numpy(),
+        "name": sub_ind["name"].astype(str).to_numpy(),
+        "unserved_share": [_chart_value(v) for v in sub_ind["unserved_share"]],
+        "secret": [_any_secret(v) for v in sub_ind["unserved_share"]],
+    })
 
     # -- 5. SMEs (before the network: the firms of the territory) -----------------------
-    live = active_firms(firms, year)
+    live = active_firms(reg.firms(year), year)
     mine = live.loc[live[level].astype(str).eq(code)].reset_index(drop=True)
-    smes = _smes(reg, mine, live, year, level, code, terr_all, lang, protect)
+    smes = _smes(reg, mine, year, level, code, terr_all, lang, protect, withhold, gate, counts,
+                 missing)
     tables.extend(smes["tables"])
 
     # -- 4. network -------------------------------------------------------------------------
     data = network.NetworkData.from_registry(reg, year)
     analysis = network.analyse(data, levels=tuple(dict.fromkeys(("region", level))))
-    net = _network(reg, data, analysis, year, compare_year, level, code, region, lang)
+    net = _network(reg, data, analysis, year, compare_year, level, code, region, lang,
+                   protect_counts)
     gaps = governance.governance_gaps(data, level, analysis=analysis)
     gaps = gaps.loc[gaps["territory"].astype(str).eq(code)].reset_index(drop=True)
-    net["gaps"] = _gaps_table(gaps, smes["n_unserved"], lang, year)
+    net["gaps"] = _gaps_table(gaps, gate, value(row_i, "unserved_share"), lang, year,
+                              protect_counts)
     tables.extend([net["figures"], net["central"], net["categories"], net["gaps"]])
 
     # -- 6. recommendations -------------------------------------------------------------
-    recs = _recommendations(data, level, code, mine, lang, protect, ties_top, relay_sites,
+    recs = _recommendations(data, level, code, mine, lang, protect, protect_counts, withhold,
+                            gate, ind.loc[row_i], ties_top, relay_sites,
                             s.unserved_distance_km)
     tables.extend(t for t in (recs["ties"], recs["relays"], recs["groups"]) if t is not None)
 
     # -- 7. annex -------------------------------------------------------------------------
-    annex = _annex(reg, lang, audit, meta)
+    annex = _annex(reg, lang, meta)
     tables.append(annex["catalogue"])
 
     maps = {
         "choropleth": choro,
-        "sub_level": SUB_LEVEL[level],
+        "unserved": unserved_map,
+        "sub_level": sub_level,
         "text": _t(lang,
-                   f"Les cartes montrent les acteurs d'appui actifs en {year}, la couverture "
-                   f"des PME par les acteurs de première ligne à moins de "
-                   f"{format_number(s.unserved_distance_km, lang)} km et l'indice composite des "
-                   f"{levels_word} de la région.",
-                   f"The maps show the support actors active in {year}, the coverage of SMEs by "
-                   f"front-line actors within {format_number(s.unserved_distance_km, lang)} km and "
-                   f"the composite index of the region's {levels_word}."),
+                   f"Les cartes montrent les acteurs d'appui actifs en {year}, la zone à moins "
+                   f"de {format_number(s.unserved_distance_km, lang)} km d'un acteur de "
+                   f"première ligne avec la part publiée de PME non desservies par "
+                   f"{_level_word(sub_level, lang)}, et l'indice composite des {levels_word} "
+                   f"de la région.",
+                   f"The maps show the support actors active in {year}, the area within "
+                   f"{format_number(s.unserved_distance_km, lang)} km of a front-line actor "
+                   f"with the published share of unserved SMEs by "
+                   f"{_level_word(sub_level, lang)}, and the composite index of the region's "
+                   f"{levels_word}."),
     }
     return {
         "meta": meta, "sections": sections, "summary": summary, "dimensions": dims,
         "radar": radar, "maps": maps, "network": net, "smes": smes,
         "recommendations": recs, "annex": annex, "tables": tables, "audit": audit,
-        "settings": {"distance_km": s.unserved_distance_km},
+        "withheld": withheld, "settings": {"distance_km": s.unserved_distance_km},
     }
 
 
@@ -721,12 +761,64 @@ def _any_secret(*values: Any) -> bool:
     return any(isinstance(v, str) and v == SECRET for v in values)
 
 
-def _rank_text(cur: Any, peers: np.ndarray, direction: int, lang: str) -> str:
-    """Rank of ``cur`` among the peers' values (:func:`ecosystem.peers.peer_rank`)."""
+def _rank_text(cur: Any, peers: np.ndarray, direction: int) -> str:
+    """Rank of ``cur`` among the peers' published values (:func:`ecosystem.peers.
+    peer_rank`): « s » when ``cur`` itself is suppressed."""
     if _any_secret(cur):
         return SECRET
     rank = peer_rank(cur, peers, direction)
     return "–" if rank is None else f"{rank[0]}/{rank[1]}"
+
+
+def _gate_value(counts: pd.DataFrame, table: str, level: str, code: str) -> Any:
+    """A territory's count as the gate publishes it (:func:`ecosystem.publish.
+    protected_counts`): its value (0 for an empty cell) or « s »."""
+    if hidden_counts(counts, table, level, [code])[0]:
+        return SECRET
+    sel = counts.loc[counts["table"].eq(table) & counts["level"].eq(level)
+                     & counts["code"].astype(str).eq(code), "value"]
+    if not len(sel):
+        return 0
+    v = float(sel.iloc[0])
+    return int(v) if v.is_integer() else v
+
+
+def _follows_gate(gives: dict[str, float], gate: dict[str, Any]) -> bool:
+    """Whether a table or sentence may be published beside the gate's figures.
+
+    ``gives``: the gate's counts of the territory (:data:`ecosystem.publish.PROTECTED`
+    names) that the table's published cells add up to, or that its percentages pin
+    down, with the value the table would give them. It may be published only when the
+    gate publishes each of them with that very value: a count the gate hides (``s``) is
+    never given away by a total, and two published figures of one count never differ.
+    """
+    return all(not _any_secret(gate.get(k, SECRET)) and float(gate[k]) == float(v)
+               for k, v in gives.items())
+
+
+def _sub_codes(terr_all: pd.DataFrame, level: str, code: str, sub: str) -> list[str]:
+    """The territories of ``sub`` in (or, for EPCIs, partly in) a territory."""
+    communes = terr_all.loc[terr_all["level"].eq("commune")]
+    if sub == "commune":
+        inside = communes.loc[communes[level].astype(str).eq(code), "code"]
+    elif sub == "epci":
+        inside = communes.loc[communes[level].astype(str).eq(code), "epci"]
+    else:
+        rows = terr_all.loc[terr_all["level"].eq(sub)]
+        inside = rows.loc[rows[level].astype(str).eq(code), "code"]
+    return sorted({str(c) for c in inside.astype(str) if c and c != "<NA>"})
+
+
+def _straddling(terr_all: pd.DataFrame, level: str, code: str, sub: str) -> set[str]:
+    """The sub-territories of :func:`_sub_codes` that lie partly outside the territory
+    (EPCIs across a département's border)."""
+    if sub != "epci" or level == "epci":
+        return set()
+    communes = terr_all.loc[terr_all["level"].eq("commune")]
+    mine = set(_sub_codes(terr_all, level, code, sub))
+    sel = communes.loc[communes["epci"].astype(str).isin(mine)]
+    outside = sel.loc[~sel[level].astype(str).eq(code), "epci"].astype(str)
+    return set(outside)
 
 
 def _dim_text(dim: str, lang: str) -> str:
@@ -760,25 +852,25 @@ def _dim_text(dim: str, lang: str) -> str:
     return fr if lang == "fr" else en
 
 
-def _summary(ind: pd.DataFrame, i: Any, secret: pd.DataFrame, secret_prev: pd.DataFrame,
-             peers_idx: pd.Index, compare_year: int | None, lang: str, meta: dict[str, Any],
-             n_ranked: int, levels_word: str, region_name: str, reg_ind: pd.DataFrame,
-             reg_i: Any, reg_secret: pd.DataFrame) -> dict[str, Any]:
+def _summary(ind: pd.DataFrame, i: Any, peers_idx: pd.Index, compare_year: int | None,
+             lang: str, meta: dict[str, Any], n_ranked: int, levels_word: str
+             ) -> dict[str, Any]:
+    """The sentences of the summary, from the published indicator table ``ind``."""
     year = meta["year"]
     of = meta["of_name"]
     sentences: list[str] = []
     imi = ind.at[i, "imi"]
-    if bool(secret.at[i, "imi"]):
+    ranks = [ind.at[i, c] for c in ("imi_rank", "imi_rank_p05", "imi_rank_p95")]
+    if _any_secret(imi):
         sentences.append(_t(lang, f"L'indice composite {of} est couvert par le secret "
-                                  "statistique (moins de 3 PME actives).",
-                            f"The composite index of {meta['name']} is confidential (fewer "
-                            "than 3 active SMEs)."))
-    elif is_missing(imi):
+                                  "statistique.",
+                            f"The composite index of {meta['name']} is confidential."))
+    elif not published(imi) or not all(published(r) for r in ranks):
         sentences.append(_t(lang, f"L'indice composite {of} n'a pas pu être calculé en {year}.",
                             f"The composite index of {meta['name']} could not be computed "
                             f"for {year}."))
     else:
-        r, lo, hi = (int(ind.at[i, c]) for c in ("imi_rank", "imi_rank_p05", "imi_rank_p95"))
+        r, lo, hi = (int(x) for x in ranks)
         interval = _t(lang, f"rang {lo}" if lo == hi else f"rangs {lo} à {hi}",
                       f"rank {lo}" if lo == hi else f"ranks {lo} to {hi}")
         sentences.append(_t(
@@ -790,17 +882,17 @@ def _summary(ind: pd.DataFrame, i: Any, secret: pd.DataFrame, secret_prev: pd.Da
             f"The composite internationalising-milieu index of {meta['name']} is "
             f"{format_number(imi, lang, 1)} out of 100 in {year}: rank {r} of {n_ranked} "
             f"{levels_word} ({interval} in 90% of the weightings and normalisations tried)."))
-        if compare_year is not None and not is_missing(ind.at[i, "imi_compare"]) and \
-                not bool(secret_prev.at[i, "imi"]):
+        before = ind.at[i, "imi_compare"] if "imi_compare" in ind else np.nan
+        if compare_year is not None and published(before):
             r0 = ind.at[i, "imi_rank_compare"]
             sentences.append(_t(
                 lang,
-                f"Il était de {format_number(ind.at[i, 'imi_compare'], lang, 1)} en {compare_year}"
-                + (f" (rang {int(r0)})" if not is_missing(r0) else "") + ".",
-                f"It was {format_number(ind.at[i, 'imi_compare'], lang, 1)} in {compare_year}"
-                + (f" (rank {int(r0)})" if not is_missing(r0) else "") + "."))
-    # strongest and weakest dimensions (ecosystem.peers)
-    standing = dimension_standing(ind, i, peers_idx, secret)
+                f"Il était de {format_number(before, lang, 1)} en {compare_year}"
+                + (f" (rang {int(r0)})" if published(r0) else "") + ".",
+                f"It was {format_number(before, lang, 1)} in {compare_year}"
+                + (f" (rank {int(r0)})" if published(r0) else "") + "."))
+    # strongest and weakest dimensions (ecosystem.peers, published values)
+    standing = dimension_standing(ind, i, peers_idx)
     if len(standing) >= 2:
         weak, strong = standing.iloc[0], standing.iloc[-1]
         s_score, s_med, w_score, w_med = (format_number(x, lang, 1) for x in (
@@ -816,23 +908,35 @@ def _summary(ind: pd.DataFrame, i: Any, secret: pd.DataFrame, secret_prev: pd.Da
             f"“{_dim_label(s_dim, lang)}” dimension (score {s_score}, median {s_med}) and "
             f"the weakness the “{_dim_label(w_dim, lang)}” dimension (score {w_score}, "
             f"median {w_med})."))
-    # context sentence
+    # context sentence: the gate's counts
     nf, ne, na = (ind.at[i, c] for c in ("n_firms", "n_exporters", "n_actors"))
-    if not bool(secret.at[i, "n_firms"]) and not bool(secret.at[i, "n_exporters"]):
-        share_exp = format_percent(ne / nf if nf else 0, lang)
+    actors_fr = f"{format_number(na, lang)} acteurs d'appui actifs"
+    actors_en = f"{format_number(na, lang)} active support actors"
+    if not published(nf):
+        sentences.append(_t(
+            lang, "Le nombre de PME actives du territoire est couvert par le secret "
+                  f"statistique ; le territoire compte {actors_fr}.",
+            f"The number of active SMEs of the territory is confidential; it has "
+            f"{actors_en}."))
+    elif not published(ne):
+        sentences.append(_t(
+            lang, f"Le territoire compte {format_number(nf, lang)} PME actives (le nombre "
+                  f"d'exportatrices est couvert par le secret statistique) et {actors_fr}.",
+            f"The territory has {format_number(nf, lang)} active SMEs (the number of "
+            f"exporters is confidential) and {actors_en}."))
+    else:
+        share_exp = format_percent(float(ne) / float(nf) if nf else 0, lang)
         sentences.append(_t(
             lang,
             f"Le territoire compte {format_number(nf, lang)} PME actives, dont "
-            f"{format_number(ne, lang)} exportatrices ({share_exp}), "
-            f"et {format_number(na, lang)} acteurs d'appui actifs.",
+            f"{format_number(ne, lang)} exportatrices ({share_exp}), et {actors_fr}.",
             f"The territory has {format_number(nf, lang)} active SMEs, of which "
-            f"{format_number(ne, lang)} export ({share_exp}), and "
-            f"{format_number(na, lang)} active support actors."))
+            f"{format_number(ne, lang)} export ({share_exp}), and {actors_en}."))
     improved: list[str] = []
     worsened: list[str] = []
     if compare_year is not None:
         # (z, indicator, before, current), most improved first (ecosystem.peers)
-        moves = list(notable_changes(ind, i, peers_idx, secret, secret_prev)[
+        moves = list(notable_changes(ind, i, peers_idx)[
             ["z", "indicator", "before", "current"]].itertuples(index=False, name=None))
         for z, n, before, cur in moves[:3]:
             if z > 0:
@@ -845,15 +949,16 @@ def _summary(ind: pd.DataFrame, i: Any, secret: pd.DataFrame, secret_prev: pd.Da
                                 f"What improved since {compare_year}: ")
                              + _join(improved, lang) + ".")
         else:
-            sentences.append(_t(lang, f"Aucun indicateur ne s'est nettement amélioré depuis "
-                                      f"{compare_year}.",
-                                f"No indicator improved markedly since {compare_year}."))
+            sentences.append(_t(lang, f"Aucun indicateur publié ne s'est nettement amélioré "
+                                      f"depuis {compare_year}.",
+                                f"No published indicator improved markedly since "
+                                f"{compare_year}."))
         if worsened:
             sentences.append(_t(lang, "Ce qui s'est dégradé : ", "What worsened: ")
                              + _join(worsened, lang) + ".")
         else:
-            sentences.append(_t(lang, "Aucun indicateur ne s'est nettement dégradé.",
-                                "No indicator worsened markedly."))
+            sentences.append(_t(lang, "Aucun indicateur publié ne s'est nettement dégradé.",
+                                "No published indicator worsened markedly."))
     return {"sentences": sentences, "improved": improved, "worsened": worsened,
             "n_ranked": n_ranked}
 
@@ -879,139 +984,234 @@ def _join(items: list[str], lang: str) -> str:
 # ---------------------------------------------------------------------------
 
 
-def _smes(reg: Registry, mine: pd.DataFrame, live: pd.DataFrame, year: int, level: str,
-          code: str, terr_all: pd.DataFrame, lang: str, protect: Any) -> dict[str, Any]:
+def _withheld_table(name: str, title: str, label_header: str, lang: str) -> ReportTable:
+    """A table not published: no cell, a note that says why."""
+    return _make_table(
+        name, title, label_header, pd.DataFrame(index=pd.Index([], dtype=object)), lang,
+        note=_t(lang, "Tableau non publié : il permettrait de retrouver, ou d'encadrer de "
+                      "trop près, un effectif couvert par le secret statistique.",
+                "Table not published: it would give away, or bound too closely, a count that "
+                "is confidential."))
+
+
+def _smes(reg: Registry, mine: pd.DataFrame, year: int, level: str, code: str,
+          terr_all: pd.DataFrame, lang: str, protect: Any, withhold: Any,
+          gate: dict[str, Any], counts: pd.DataFrame, missing: list[str]) -> dict[str, Any]:
+    """Section 5: the SMEs of the territory (``gate``: its counts as published)."""
     from ecosystem import sme_profile
-    from ecosystem.unserved import missing_categories_note, unserved_by_territory
 
     out: dict[str, Any] = {"tables": []}
-    # the figures (ecosystem.sme_profile, ecosystem.unserved)
-    history = reg.read("firms", columns=["firm_id", "year", "created", "export_share"])
-    unserved, _ = unserved_by_territory(live, reg.actors(), year, level)
-    missing = list(unserved.attrs.get("missing_categories", []))
-    flags = sme_profile.sme_flags(
-        mine, history, year,
-        unserved=unserved.loc[unserved[level].astype(str).eq(code), "firm_id"].astype(str))
-    totals = sme_profile.sme_totals(mine, flags)
 
+    # stage by posture: its cells add up to the territory's firms, exporters (the
+    # exporting stages) and proactive exporters, which the gate publishes or hides
+    title = _t(lang, "PME actives par stade d'internationalisation et posture",
+               "Active SMEs by internationalisation stage and posture")
     cross = sme_profile.stage_posture_counts(mine)
-    cross.index = [_stage_label(c, lang) for c in cross.index]
-    cross.columns = [_posture_label(c, lang) for c in cross.columns]
-    pub = protect(cross, rows=True, cols=True, name_="pme_stade_posture")
-    out["stage_posture"] = _make_table(
-        "pme_stade_posture", _t(lang, "PME actives par stade d'internationalisation et posture",
-                                "Active SMEs by internationalisation stage and posture"),
-        _t(lang, "Stade", "Stage"), pub, lang, total_rows=1,
-        note=_t(lang, "Nombre de PME ; « s » : secret statistique.",
-                "Number of SMEs; “s”: statistical confidentiality."))
+    exp_rows = [c for c in cross.index if c in EXPORTING_STAGES]
+    gives = {"n_firms": int(cross.to_numpy().sum()),
+             "n_exporters": int(cross.loc[exp_rows].to_numpy().sum()),
+             "n_proactive": int(cross.loc[exp_rows, "proactive"].sum())
+             if "proactive" in cross.columns else 0}
+    stage_of = {_stage_label(c, lang): c for c in cross.index}
+    posture_of = {_posture_label(c, lang): c for c in cross.columns}
+    cross.index = list(stage_of)
+    cross.columns = list(posture_of)
+    published_ok = _follows_gate(gives, gate)
+    if published_ok:
+        exp_labels = [lab for lab, c in stage_of.items() if c in EXPORTING_STAGES]
+        pro = [lab for lab, c in posture_of.items() if c == "proactive"]
+        elsewhere = [({(r, c): 1.0 for r in exp_labels for c in cross.columns},
+                      float(gives["n_exporters"])),
+                     ({(r, c): 1.0 for r in exp_labels for c in pro},
+                      float(gives["n_proactive"]))]
+        pub = protect(cross, rows=True, cols=True, name_="pme_stade_posture",
+                      elsewhere=elsewhere)
+        published_ok = pub is not None
+    else:
+        withhold("pme_stade_posture", {k: gate.get(k, SECRET) for k in gives})
+    if published_ok:
+        out["stage_posture"] = _make_table(
+            "pme_stade_posture", title, _t(lang, "Stade", "Stage"), pub, lang, total_rows=1,
+            note=_t(lang, "Nombre de PME ; « s » : secret statistique.",
+                    "Number of SMEs; “s”: statistical confidentiality."))
+    elif _follows_gate(gives, gate):
+        # the crossing by posture would narrow a hidden cell down: the stages alone
+        by_stage = cross.sum(axis=1).to_frame(_t(lang, "PME actives", "Active SMEs"))
+        exp_labels = [lab for lab, c in stage_of.items() if c in EXPORTING_STAGES]
+        pub = protect(by_stage, cols=True, name_="pme_stade", elsewhere=[
+            ({(r, by_stage.columns[0]): 1.0 for r in exp_labels},
+             float(gives["n_exporters"]))])
+        if pub is None:
+            out["stage_posture"] = _withheld_table("pme_stade_posture", title,
+                                                   _t(lang, "Stade", "Stage"), lang)
+        else:
+            out["stage_posture"] = _make_table(
+                "pme_stade_posture", _t(lang, "PME actives par stade d'internationalisation",
+                                        "Active SMEs by internationalisation stage"),
+                _t(lang, "Stade", "Stage"), pub, lang, total_rows=1,
+                note=_t(lang, "Nombre de PME ; « s » : secret statistique. La répartition par "
+                              "posture n'est pas publiée : elle permettrait de retrouver des "
+                              "cellules masquées.",
+                        "Number of SMEs; “s”: statistical confidentiality. The breakdown by "
+                        "posture is not published: it would give hidden cells away."))
+    else:
+        out["stage_posture"] = _withheld_table("pme_stade_posture", title,
+                                               _t(lang, "Stade", "Stage"), lang)
 
-    # ISO certifications by standard and exporting status
+    # ISO certifications by standard and exporting status: they bound the territory's
+    # active firms and its sum of ISO weights, published only when the gate publishes both
+    title = _t(lang, "Certifications ISO des PME actives", "ISO certifications of active SMEs")
     iso = sme_profile.iso_counts(mine)
     iso.index = [f"ISO {k}" for k in iso.index]
     iso.columns = [_t(lang, "Exportatrices", "Exporters"),
                    _t(lang, "Non exportatrices", "Non-exporters")]
-    if len(iso):
-        pub = protect(iso, rows=True, name_="pme_iso")
+    pub = None
+    if _any_secret(gate.get("iso_weight", SECRET)) or \
+            not _follows_gate({"n_firms": gives["n_firms"]}, gate):
+        withhold("pme_iso", {"iso_weight": gate.get("iso_weight", SECRET),
+                             "n_firms": gate["n_firms"]})
     else:
-        pub = iso.assign(Total=pd.Series(dtype=np.int64))
-    cert_pub = _pub(totals["n_certified"])
-    out["iso"] = _make_table(
-        "pme_iso", _t(lang, "Certifications ISO des PME actives",
-                      "ISO certifications of active SMEs"),
-        _t(lang, "Norme", "Standard"), pub, lang,
-        note=_t(lang, f"Une PME certifiée selon plusieurs normes compte dans chaque ligne ; "
-                      f"{format_number(cert_pub, lang)} PME ont au moins une certification.",
-                f"A firm certified to several standards counts in each row; "
-                f"{format_number(cert_pub, lang)} SMEs hold at least one certificate."))
+        pub = protect(iso, rows=True, name_="pme_iso") if len(iso) else \
+            iso.assign(Total=pd.Series(dtype=np.int64))
+    if pub is None:
+        out["iso"] = _withheld_table("pme_iso", title, _t(lang, "Norme", "Standard"), lang)
+    else:
+        out["iso"] = _make_table(
+            "pme_iso", title, _t(lang, "Norme", "Standard"), pub, lang,
+            note=_t(lang, "Une PME certifiée selon plusieurs normes compte dans chaque ligne.",
+                    "A firm certified to several standards counts in each row."))
 
-    # breakdown by sub-territory
-    sub = SUB_LEVEL[level]
-    names = terr_all.loc[terr_all["level"].eq(sub)].drop_duplicates("code")
-    names = dict(zip(names["code"].astype(str), names["name"].astype(str), strict=True))
-    by = sme_profile.counts_by_territory(mine, sub, flags)[
-        ["n_firms", "n_exporters", "n_born_global", "n_groupement_members", "n_unserved"]]
-    by = by.rename(index={"": _t(lang, "(sans code)", "(no code)")})
-    by.columns = [_t(lang, "PME actives", "Active SMEs"), _t(lang, "Exportatrices", "Exporters"),
-                  _t(lang, "Born global", "Born global"),
-                  _t(lang, "En groupement à l'export", "In an export group"),
-                  _t(lang, "Non desservies", "Unserved")]
-    labels = [f"{names.get(c, c)}" for c in by.index]
-    by.index = [f"{lab} ({c})" if c in names else lab for lab, c in zip(labels, by.index,
-                                                                          strict=True)]
-    pub = protect(by, cols=True, name_="pme_par_territoire")
-    sub_word = _level_word(sub, lang)
-    # front-line categories without any actor: the unserved rule used the others
-    missing_note = missing_categories_note(missing, year, lang)
-    missing_note = f" {missing_note[:1].upper()}{missing_note[1:]}." if missing_note else ""
-    out["by_sub"] = _make_table(
-        "pme_par_territoire", _t(lang, f"PME actives par {sub_word}",
-                                 f"Active SMEs by {sub_word}"),
-        sub_word[:1].upper() + sub_word[1:], pub, lang, total_rows=1,
-        note=_t(lang, "Born global : au moins 20 % du chiffre d'affaires à l'export dans les "
-                      "3 ans suivant la création. Non desservie : aucun acteur de première ligne "
-                      f"à moins de {format_number(get_settings().unserved_distance_km, lang)} km.",
-                f"Born global: at least 20% of sales abroad within 3 years of creation. "
-                f"Unserved: no front-line actor within "
-                f"{format_number(get_settings().unserved_distance_km, lang)} km.")
-        + missing_note)
+    # by sub-territory: the gate's own cells (ecosystem.publish.protected_counts)
+    out["by_sub"] = _by_sub_table(counts, terr_all, level, code, lang, gate, missing, year)
 
-    # markets
+    # markets: each count bounds the territory's exporters
+    title = _t(lang, "Principaux marchés à l'export (15 premiers pays)",
+               "Main export markets (top 15 countries)")
     per_country = sme_profile.market_counts(mine)
-    top = per_country.head(15)
-    cn = _country_names(lang)
-    mk = pd.DataFrame({_t(lang, "PME exportatrices", "Exporting SMEs"): top.to_numpy()},
-                      index=[f"{cn.get(c, c)} ({c})" for c in top.index], dtype=np.int64)
-    pub = protect(mk, name_="pme_marches") if len(mk) else mk
-    out["markets"] = _make_table(
-        "pme_marches", _t(lang, "Principaux marchés à l'export (15 premiers pays)",
-                          "Main export markets (top 15 countries)"),
-        _t(lang, "Pays", "Country"), pub, lang,
-        note=_t(lang, f"Nombre de PME déclarant le pays parmi leurs marchés ; "
-                      f"{len(per_country)} pays cités au total.",
-                f"Number of SMEs naming the country among their markets; "
-                f"{len(per_country)} countries named in all."))
-    # sentences
-    n = totals["n_firms"]
-    n_groups = totals["n_groupements"]
-    born_n = totals["n_born_global"]
-    grp_n = totals["n_groupement_members"]
-    sent = []
-    if n >= get_settings().sdc_min_firms:
-        exp_n = totals["n_exporters"]
-        pro_n = totals["n_proactive_exporters"]
-        sent.append(_t(
-            lang,
-            f"{format_number(n, lang)} PME actives en {year}, dont "
-            f"{format_number(_pub(exp_n), lang)} exportatrices"
-            + (f" ; {format_number(_pub(pro_n), lang)} exportatrices ont une posture proactive."
-               if exp_n else "."),
-            f"{format_number(n, lang)} active SMEs in {year}, of which "
-            f"{format_number(_pub(exp_n), lang)} export"
-            + (f"; {format_number(_pub(pro_n), lang)} exporters have a proactive posture."
-               if exp_n else ".")))
-        sent.append(_t(
-            lang,
-            f"{format_number(_pub(born_n), lang)} PME sont « born global » et "
-            f"{format_number(_pub(grp_n), lang)} appartiennent à un groupement à "
-            f"l'export ({n_groups} groupements représentés).",
-            f"{format_number(_pub(born_n), lang)} SMEs are born global and "
-            f"{format_number(_pub(grp_n), lang)} belong to an export group "
-            f"({n_groups} groups represented)."))
+    pub = None
+    if _follows_gate({"n_firms": gives["n_firms"], "n_exporters": gives["n_exporters"]}, gate):
+        # the countries whose count is published, the 15 most named: a listed « s » would
+        # be a count of 1 or 2 firms (the table has no total to hide it behind)
+        top = per_country.head(15)
+        cn = _country_names(lang)
+        mk = pd.DataFrame({_t(lang, "PME exportatrices", "Exporting SMEs"): top.to_numpy()},
+                          index=[f"{cn.get(c, c)} ({c})" for c in top.index], dtype=np.int64)
+        pub = protect(mk, name_="pme_marches") if len(mk) else mk
+        if pub is not None:
+            pub = pub.loc[[not _any_secret(v) for v in pub.iloc[:, 0]]]
     else:
-        sent.append(_t(lang, "Moins de 3 PME actives : les chiffres sur les PME sont couverts "
-                             "par le secret statistique.",
-                       "Fewer than 3 active SMEs: the SME figures are confidential."))
+        withhold("pme_marches", {"n_firms": gate["n_firms"], "n_exporters": gate["n_exporters"]})
+    if pub is not None:
+        out["markets"] = _make_table(
+            "pme_marches", title, _t(lang, "Pays", "Country"), pub, lang,
+            note=_t(lang, f"Nombre de PME déclarant le pays parmi leurs marchés ; "
+                          f"{len(per_country)} pays cités au total ; un pays cité par trop peu "
+                          "de PME pour être publié n'est pas listé.",
+                    f"Number of SMEs naming the country among their markets; "
+                    f"{len(per_country)} countries named in all; a country named by too few "
+                    "SMEs to be published is not listed."))
+    else:
+        out["markets"] = _withheld_table("pme_marches", title, _t(lang, "Pays", "Country"),
+                                         lang)
+
+    # sentences: the gate's counts, or « s »
+    def n(key: str) -> str:
+        return format_number(gate.get(key, SECRET), lang)
+
+    sent = []
+    if _any_secret(gate["n_firms"]):
+        sent.append(_t(lang, "Le nombre de PME actives du territoire est couvert par le secret "
+                             "statistique.",
+                       "The number of active SMEs of the territory is confidential."))
+    else:
+        sent.append(_t(
+            lang,
+            f"{n('n_firms')} PME actives en {year}, dont {n('n_exporters')} exportatrices"
+            + (f" ; exportatrices à posture proactive : {n('n_proactive')}."
+               if gate["n_exporters"] != 0 else "."),
+            f"{n('n_firms')} active SMEs in {year}, of which {n('n_exporters')} export"
+            + (f"; exporters with a proactive posture: {n('n_proactive')}."
+               if gate["n_exporters"] != 0 else ".")))
+    groups_fr = groups_en = ""
+    if not _any_secret(gate["n_groupement"]) and gate["n_groupement"]:
+        k = sme_profile.sme_totals(mine, sme_profile.sme_flags(mine, born_global=False))[
+            "n_groupements"]
+        groups_fr = f" ({k} groupement{'s' if k > 1 else ''} représenté{'s' if k > 1 else ''})"
+        groups_en = f" ({k} group{'s' if k > 1 else ''} represented)"
+    sent.append(_t(
+        lang,
+        f"PME « born global » : {n('n_born_global')} ; PME membres d'un groupement à "
+        f"l'export : {n('n_groupement')}{groups_fr}.",
+        f"Born-global SMEs: {n('n_born_global')}; SMEs in an export group: "
+        f"{n('n_groupement')}{groups_en}."))
+    if any(_any_secret(gate[k]) for k in ("n_firms", "n_exporters", "n_proactive",
+                                          "n_born_global", "n_groupement")):
+        sent.append(_t(lang, "« s » : secret statistique.", "“s”: statistical confidentiality."))
     out["sentences"] = sent
     out["tables"] = [out["stage_posture"], out["iso"], out["by_sub"], out["markets"]]
     out["stage_chart"] = None
-    out["n_unserved"] = totals["n_unserved"]
     out["missing_categories"] = missing
     return out
 
 
-def _pub(n: int) -> Any:
-    """A firm count as published alone: ``s`` for 1 or 2."""
-    return SECRET if primary_confidential([n])[0] else n
+#: Columns of the SMEs by sub-territory: the gate's tables (ecosystem.publish.PROTECTED).
+_SUB_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("n_firms", "PME actives", "Active SMEs"),
+    ("n_exporters", "Exportatrices", "Exporters"),
+    ("n_born_global", "Born global", "Born global"),
+    ("n_groupement", "En groupement à l'export", "In an export group"),
+    ("n_unserved", "Non desservies", "Unserved"),
+)
+
+
+def _by_sub_table(counts: pd.DataFrame, terr_all: pd.DataFrame, level: str, code: str,
+                  lang: str, gate: dict[str, Any], missing: list[str],
+                  year: int) -> ReportTable:
+    """SMEs by sub-territory: every cell is the gate's published cell
+    (:func:`ecosystem.publish.protected_counts`), the last row the territory's own."""
+    sub = SUB_LEVEL[level]
+    names = terr_all.loc[terr_all["level"].eq(sub)].drop_duplicates("code")
+    names = dict(zip(names["code"].astype(str), names["name"].astype(str), strict=True))
+    across = _straddling(terr_all, level, code, sub)
+    rows, labels = [], []
+    for c in _sub_codes(terr_all, level, code, sub):
+        line = [_gate_value(counts, t, sub, c) for t, _fr, _en in _SUB_COLUMNS]
+        if all(v == 0 for v in line):
+            continue  # an empty cell is published as 0: the row tells nothing more
+        rows.append(line)
+        labels.append(f"{names.get(c, c)} ({c})" + (" *" if c in across else ""))
+    rows.append([gate[t] for t, _fr, _en in _SUB_COLUMNS])
+    labels.append(TOTAL_LABEL)
+    frame = pd.DataFrame(rows, index=labels,
+                         columns=[_t(lang, fr, en) for _t_, fr, en in _SUB_COLUMNS],
+                         dtype=object)
+    sub_word = _level_word(sub, lang)
+    d = format_number(get_settings().unserved_distance_km, lang)
+    from ecosystem.unserved import missing_categories_note
+
+    missing_note = missing_categories_note(missing, year, lang)
+    missing_note = f" {missing_note[:1].upper()}{missing_note[1:]}." if missing_note else ""
+    straddle_note = _t(
+        lang, f" * {sub_word[:1].upper()}{sub_word[1:]} situé en partie hors du territoire : "
+              "ses effectifs sont ceux de tout l'EPCI, et les lignes ne s'additionnent pas au "
+              "total.",
+        f" * {sub_word[:1].upper()}{sub_word[1:]} partly outside the territory: its counts are "
+        "those of the whole EPCI, and the rows do not add up to the total.") \
+        if any(lab.endswith(" *") for lab in labels) else ""
+    return _make_table(
+        "pme_par_territoire", _t(lang, f"PME actives par {sub_word}",
+                                 f"Active SMEs by {sub_word}"),
+        sub_word[:1].upper() + sub_word[1:], frame, lang, total_rows=1,
+        note=_t(lang, f"Effectifs publiés (secret statistique sur toute la hiérarchie "
+                      f"territoriale) ; territoire non listé : aucune PME active. Born global : "
+                      f"au moins 20 % du chiffre d'affaires à l'export dans les 3 ans suivant la "
+                      f"création. Non desservie : aucun acteur de première ligne à moins de "
+                      f"{d} km.",
+                f"Published counts (statistical confidentiality over the whole territorial "
+                f"hierarchy); a territory not listed has no active SME. Born global: at "
+                f"least 20% of sales abroad within 3 years of creation. Unserved: no "
+                f"front-line actor within {d} km.")
+        + straddle_note + missing_note)
 
 
 # ---------------------------------------------------------------------------
@@ -1020,7 +1220,8 @@ def _pub(n: int) -> Any:
 
 
 def _network(reg: Registry, data: Any, analysis: Any, year: int, compare_year: int | None,
-             level: str, code: str, region: str, lang: str) -> dict[str, Any]:
+             level: str, code: str, region: str, lang: str,
+             protect_counts: Any) -> dict[str, Any]:
     from ecosystem import network
     from ecosystem.actor_profile import absent_categories, actors_by_category
 
@@ -1053,9 +1254,17 @@ def _network(reg: Registry, data: Any, analysis: Any, year: int, compare_year: i
     for key, fr, en, dec in spec:
         labels.append(_t(lang, fr, en))
         line = []
-        for r in ([row] if level == "region" else [row, reg_row]):
-            v = r[key].iloc[0] if len(r) else np.nan
-            if key in firm_based and not is_missing(v) and primary_confidential([v])[0]:
+        where = [row] if level == "region" else [row, reg_row]
+        got = [r[key].iloc[0] if len(r) else np.nan for r in where]
+        if key in firm_based:  # ties with firms: counts of firms, protected one by one
+            shown = [k for k, v in enumerate(got) if not is_missing(v)]
+            safe = protect_counts([int(got[k]) for k in shown],
+                                  [("territory", "region")[k] for k in shown],
+                                  "reseau_liens_pme")
+            for k, v in zip(shown, safe, strict=True):
+                got[k] = v
+        for v in got:
+            if _any_secret(v):
                 line.append(SECRET)
             elif dec == -1:
                 line.append(format_percent(v, lang))
@@ -1126,37 +1335,53 @@ def _network(reg: Registry, data: Any, analysis: Any, year: int, compare_year: i
             "sentences": text}
 
 
-def _gaps_table(gaps: pd.DataFrame, n_unserved: int, lang: str, year: int) -> ReportTable:
-    """The governance gaps of the territory; ``n_unserved``: its unserved SMEs
-    (:func:`ecosystem.unserved.unserved_by_territory`)."""
+def _gaps_table(gaps: pd.DataFrame, gate: dict[str, Any], unserved_share: Any, lang: str,
+                year: int, protect_counts: Any) -> ReportTable:
+    """The governance gaps of the territory; ``gate``: its counts as published,
+    ``unserved_share``: its published unserved share.
+
+    An unserved area is described by the gate's figures; when the gate hides the
+    territory's unserved firms or active firms, the row is left out (its presence and
+    its severity would bound the hidden count). The share of firms without a missing
+    category is printed only when the count it rests on is published.
+    """
     from ecosystem.governance import GAP_KINDS
 
+    d = format_number(get_settings().unserved_distance_km, lang)
     rows, labels = [], []
     for g in gaps.itertuples(index=False):
         kind = str(g.kind)
+        if kind == "unserved_area" and (
+                _any_secret(gate["n_unserved"], gate["n_firms"], unserved_share)
+                or not published(unserved_share)):
+            continue
         labels.append(GAP_KINDS.get(kind, kind) if lang == "fr" else _GAP_KINDS_EN.get(kind,
                                                                                         kind))
         sev = _SEVERITY.get(str(g.severity), (str(g.severity),) * 2)[0 if lang == "fr" else 1]
         if kind == "unserved_area":
-            share = float(g.value)
-            n_un = int(n_unserved)
-            n_text, share_text = format_number(_pub(n_un), lang), format_percent(share, lang)
+            n_text = format_number(gate["n_unserved"], lang)
+            share_text = format_percent(unserved_share, lang)
             what = _t(lang,
-                      f"{n_text} PME actives ({share_text}) "
-                      f"sans acteur de première ligne à moins de "
-                      f"{format_number(get_settings().unserved_distance_km, lang)} km.",
-                      f"{n_text} active SMEs ({share_text}) "
-                      f"without a front-line actor within "
-                      f"{format_number(get_settings().unserved_distance_km, lang)} km.")
-            if _pub(n_un) == SECRET:
-                what = _t(lang, "Quelques PME (s) sans acteur de première ligne à portée.",
-                          "A few SMEs (s) without a front-line actor within reach.")
+                      f"{n_text} PME actives ({share_text}) sans acteur de première ligne à "
+                      f"moins de {d} km.",
+                      f"{n_text} active SMEs ({share_text}) without a front-line actor within "
+                      f"{d} km.")
         elif kind == "missing_category":
             share = float(g.value)
-            what = _t(lang, f"Il manque {g.missing} ; {format_percent(share, lang)} des PME "
-                            "actives n'en ont aucun à portée.",
-                      f"Missing: {g.missing}; {format_percent(share, lang)} of the active SMEs "
-                      "have none within reach.")
+            far: Any = SECRET
+            if not _any_secret(gate["n_firms"]):
+                far = protect_counts([round(share * float(gate["n_firms"]))], [str(g.missing)],
+                                     "lacune_categorie")[0]
+            if _any_secret(far):
+                what = _t(lang, f"Il manque {g.missing} ; une partie des PME actives n'en a "
+                                "aucun à portée (nombre couvert par le secret statistique).",
+                          f"Missing: {g.missing}; some of the active SMEs have none within "
+                          "reach (the number is confidential).")
+            else:
+                what = _t(lang, f"Il manque {g.missing} ; {format_percent(share, lang)} des PME "
+                                "actives n'en ont aucun à portée.",
+                          f"Missing: {g.missing}; {format_percent(share, lang)} of the active "
+                          "SMEs have none within reach.")
         elif lang == "fr":
             what = str(g.evidence)
         else:
@@ -1189,8 +1414,11 @@ def _gaps_table(gaps: pd.DataFrame, n_unserved: int, lang: str, year: int) -> Re
 
 
 def _recommendations(data: Any, level: str, code: str, mine: pd.DataFrame, lang: str,
-                     protect: Any, ties_top: int, relay_sites: int,
+                     protect: Any, protect_counts: Any, withhold: Any, gate: dict[str, Any],
+                     row: pd.Series, ties_top: int, relay_sites: int,
                      distance_km: float) -> dict[str, Any]:
+    """Section 6. ``gate``: the territory's counts as published; ``row``: its row of the
+    published indicator table (the shares the sentences start from)."""
     from ecosystem.network import territory_data
     from ecosystem.planning.groups import (
         GROUP_COLUMNS,
@@ -1206,13 +1434,16 @@ def _recommendations(data: Any, level: str, code: str, mine: pd.DataFrame, lang:
     ties = tie_recommendations(data, ties_top)
     mine_ties = territory_ties(ties, data.live_actors(), level, code).head(5)
     rows, labels = [], []
-    for t in mine_ties.itertuples(index=False):
+    reached = protect_counts([int(t.gain_firms_reached) for t in mine_ties.itertuples()],
+                             [f"tie {k + 1}" for k in range(len(mine_ties))],
+                             "recommandations_liens")
+    for t, firms_reached in zip(mine_ties.itertuples(index=False), reached, strict=True):
         labels.append(f"{t.source_name} ({_category_label(t.source_category, lang)})")
         rows.append([f"{t.target_name} ({_category_label(t.target_category, lang)})",
                      format_number(t.distance_km, lang, 0),
                      format_number(-int(t.gain_components), lang, 0, sign=True),
                      format_percent(t.gain_efficiency_pct / 100.0, lang, 1, sign=True),
-                     format_number(_pub(int(t.gain_firms_reached)), lang, 0, sign=True)])
+                     format_number(firms_reached, lang, 0, sign=True)])
     tie_cols = [_t(lang, "avec", "with"), _t(lang, "Distance (km)", "Distance (km)"),
                 _t(lang, "Composantes", "Components"),
                 _t(lang, "Efficacité du réseau", "Network efficiency"),
@@ -1240,86 +1471,155 @@ def _recommendations(data: Any, level: str, code: str, mine: pd.DataFrame, lang:
     local = territory_data(data, level, code)
     relays = None
     n = len(mine)
-    min_firms = get_settings().sdc_min_firms
+    d = format_number(distance_km, lang)
     if len(local.firms) and len(local.territories):
         sites, _covered = relay_plan(local, relay_sites, distance_km)
         effect = relay_effect(sites, n)
         before, cov = int(effect["unserved_before"]), int(effect["covered"])
-        if len(sites):
-            vals = pd.DataFrame({
-                _t(lang, "PME nouvellement desservies", "SMEs newly served"):
-                    sites["newly_covered_firms"].astype(np.int64).to_numpy(),
-                _t(lang, "dont exportatrices", "of which exporters"):
-                    sites["newly_covered_exporting"].astype(np.int64).to_numpy()},
-                index=[f"{r.name} ({r.commune})" for r in sites.itertuples(index=False)])
-            pub = protect(vals, cols=True, name_="recommandations_relais")
-            relays = _make_table(
-                "recommandations_relais", _t(lang, "Sites de relais recommandés",
-                                             "Recommended relay sites"),
-                _t(lang, "Commune du relais", "Relay commune"), pub, lang, total_rows=1,
-                note=_t(lang, f"Relais de première ligne placés à la mairie de la commune ; une "
-                              f"PME est desservie à moins de {format_number(distance_km, lang)} km "
-                              "(problème de couverture maximale pondéré par le potentiel "
-                              "export).",
-                        f"Front-line relays placed at the commune's town hall; an SME is served "
-                        f"within {format_number(distance_km, lang)} km (maximal covering problem "
-                        "weighted by export potential)."))
-        if n >= min_firms and before:
-            share_before = format_percent(effect["share_before"], lang)
-            share_after = format_percent(effect["share_after"], lang)
+        # the plan rests on the territory's unserved and active firms: published only when
+        # the gate publishes both, with these values (its shares would pin them down)
+        if not _follows_gate({"n_unserved": before, "n_firms": n}, gate):
+            withhold("recommandations_relais", {"n_unserved": gate["n_unserved"],
+                                                "n_firms": gate["n_firms"]})
             out["sentences"].append(_t(
-                lang,
-                f"Avec {len(sites)} relais, la part de PME non desservies passerait de "
-                f"{share_before} à {share_after} "
-                f"({format_number(_pub(cov), lang)} PME nouvellement desservies).",
-                f"With {len(sites)} relays, the share of unserved SMEs would fall from "
-                f"{share_before} to {share_after} "
-                f"({format_number(_pub(cov), lang)} SMEs newly served)."))
+                lang, "Le nombre de PME non desservies du territoire est couvert par le secret "
+                      "statistique : le plan de relais n'est pas publié.",
+                "The number of unserved SMEs of the territory is confidential: the relay "
+                "plan is not published."))
         elif not before:
             out["sentences"].append(_t(lang, "Toutes les PME du territoire ont un acteur de "
                                              "première ligne à portée : aucun relais à ouvrir.",
                                        "Every SME of the territory has a front-line actor "
                                        "within reach: no relay to open."))
+        elif not len(sites):
+            out["sentences"].append(_t(lang, "Aucun site de relais ne rapprocherait une PME non "
+                                             "desservie d'un acteur de première ligne.",
+                                       "No relay site would bring an unserved SME within reach "
+                                       "of a front-line actor."))
+        else:
+            newly = _t(lang, "PME nouvellement desservies", "SMEs newly served")
+            exp = sites["newly_covered_exporting"].astype(np.int64).to_numpy()
+            vals = pd.DataFrame({
+                _t(lang, "Exportatrices", "Exporters"): exp,
+                _t(lang, "Non exportatrices", "Non-exporters"):
+                    sites["newly_covered_firms"].astype(np.int64).to_numpy() - exp},
+                index=[f"{r.name} ({r.commune})" for r in sites.itertuples(index=False)])
+            pub = protect(vals, rows=True, cols=True, name_="recommandations_relais")
+            title = _t(lang, "Sites de relais recommandés", "Recommended relay sites")
+            header = _t(lang, "Commune du relais", "Relay commune")
+            if pub is None:
+                relays = _withheld_table("recommandations_relais", title, header, lang)
+                covered: Any = SECRET
+            else:
+                covered = pub.at[TOTAL_LABEL, TOTAL_LABEL]
+                relays = _make_table(
+                    "recommandations_relais", title, header,
+                    pub.rename(columns={TOTAL_LABEL: newly}), lang, total_rows=1,
+                    note=_t(lang, "PME nouvellement desservies par chaque relais de première "
+                                  "ligne, placé à la mairie de la commune ; une PME est "
+                                  f"desservie à moins de {d} km (problème de couverture "
+                                  "maximale pondéré par le potentiel export).",
+                            "SMEs newly served by each front-line relay, placed at the "
+                            f"commune's town hall; an SME is served within {d} km (maximal "
+                            "covering problem weighted by export potential)."))
+            # today's share is the gate's; the share after rests on the firms newly
+            # served: given only when the table publishes their total
+            share_before = format_percent(row["unserved_share"], lang)
+            if _any_secret(covered):
+                out["sentences"].append(_t(
+                    lang,
+                    f"Avec {len(sites)} relais, des PME aujourd'hui non desservies ({share_before}"
+                    " des PME actives) le seraient ; leur nombre est couvert par le secret "
+                    "statistique.",
+                    f"With {len(sites)} relays, some of today's unserved SMEs ({share_before} of "
+                    "the active SMEs) would be served; their number is confidential."))
+            else:
+                share_after = format_percent((before - cov) / n, lang)
+                out["sentences"].append(_t(
+                    lang,
+                    f"Avec {len(sites)} relais, la part de PME non desservies passerait de "
+                    f"{share_before} à {share_after} ({format_number(covered, lang)} PME "
+                    "nouvellement desservies).",
+                    f"With {len(sites)} relays, the share of unserved SMEs would fall from "
+                    f"{share_before} to {share_after} ({format_number(covered, lang)} SMEs "
+                    "newly served)."))
     out["relays"] = relays
     # -- export groups --------------------------------------------------------------------
     groups = export_groups(local) if len(local.firms) else pd.DataFrame(
         columns=list(GROUP_COLUMNS))
     gtable = None
-    if len(groups):
+    # the groups are made of firms not yet in a group: their number bounds the active
+    # firms and today's members, published only when the gate publishes both
+    members = int(group_effect(groups, mine)["members_before"])
+    if len(groups) and not _follows_gate({"n_firms": n, "n_groupement": members}, gate):
+        withhold("recommandations_groupements", {"n_firms": gate["n_firms"],
+                                                 "n_groupement": gate["n_groupement"]})
+        out["sentences"].append(_t(
+            lang, "Le nombre de PME actives ou membres d'un groupement du territoire est couvert "
+                  "par le secret statistique : les groupements à l'export proposés ne sont pas "
+                  "publiés.",
+            "The number of active SMEs or of members of an export group of the territory is "
+            "confidential: the proposed export groups are not published."))
+    elif len(groups):
         agg = groups_by_sector(groups)
         agg.index = [(_NAF_SECTIONS.get(sct, (sct, sct))[0 if lang == "fr" else 1])
                      for sct in agg.index]
+        involved = _t(lang, "PME concernées", "SMEs involved")
         vals = pd.DataFrame({_t(lang, "Groupements proposés", "Proposed groups"):
                              agg["n_groups"].astype(np.int64).to_numpy(),
-                             _t(lang, "PME concernées", "SMEs involved"):
-                             agg["n_firms"].astype(np.int64).to_numpy()}, index=agg.index)
+                             involved: agg["n_firms"].astype(np.int64).to_numpy()},
+                            index=agg.index)
         counts = pd.DataFrame({c: agg["n_firms"].astype(np.int64).to_numpy()
                                for c in vals.columns}, index=agg.index)
         pub = protect(vals, counts, cols=True, name_="recommandations_groupements")
-        gtable = _make_table(
-            "recommandations_groupements", _t(lang, "Groupements à l'export proposés, par "
-                                                    "secteur principal",
-                                              "Proposed export groups, by main sector"),
-            _t(lang, "Secteur principal (NAF)", "Main sector (NAF)"), pub, lang, total_rows=1,
-            note=_t(lang, "Groupements de 3 à 5 PME proches, non concurrentes (classes NAF "
-                          "différentes) et de tailles comparables ; aucune entreprise n'est "
-                          "nommée.",
-                    "Groups of 3 to 5 nearby SMEs, not competing (different NAF classes) and "
-                    "of comparable size; no firm is named."))
+        title = _t(lang, "Groupements à l'export proposés, par secteur principal",
+                   "Proposed export groups, by main sector")
+        header = _t(lang, "Secteur principal (NAF)", "Main sector (NAF)")
         effect = group_effect(groups, mine)
-        if n >= min_firms:
-            n_groups, n_new = int(effect["n_groups"]), int(effect["n_members"])
-            share_before = format_percent(effect["share_before"], lang)
-            share_after = format_percent(effect["share_after"], lang)
-            score = format_number(effect["mean_score"], lang, 0)
+        score = format_number(effect["mean_score"], lang, 0)
+        if pub is None:
+            gtable = _withheld_table("recommandations_groupements", title, header, lang)
             out["sentences"].append(_t(
-                lang,
-                f"{n_groups} groupements à l'export pourraient réunir "
-                f"{format_number(n_new, lang)} PME ; la part de PME en groupement passerait de "
-                f"{share_before} à {share_after} (score de synergie moyen {score}/100).",
-                f"{n_groups} export groups could bring together "
-                f"{format_number(n_new, lang)} SMEs; the share of SMEs in a group would rise from "
-                f"{share_before} to {share_after} (mean synergy score {score}/100)."))
+                lang, f"Des groupements à l'export pourraient être formés (score de synergie "
+                      f"moyen {score}/100) ; leurs effectifs sont couverts par le secret "
+                      "statistique.",
+                f"Export groups could be formed (mean synergy score {score}/100); their "
+                "numbers are confidential."))
+        else:
+            gtable = _make_table(
+                "recommandations_groupements", title, header, pub, lang, total_rows=1,
+                note=_t(lang, "Groupements de 3 à 5 PME proches, non concurrentes (classes NAF "
+                              "différentes) et de tailles comparables ; aucune entreprise "
+                              "n'est nommée.",
+                        "Groups of 3 to 5 nearby SMEs, not competing (different NAF classes) "
+                        "and of comparable size; no firm is named."))
+            n_groups = pub.at[TOTAL_LABEL, vals.columns[0]]
+            n_new = pub.at[TOTAL_LABEL, involved]
+            # today's share is the gate's; the share after pins down the firms of the
+            # groups: given only when the table publishes their total
+            if not _any_secret(n_new, n_groups):
+                share_before = format_percent(row["groupement_share"], lang)
+                share_after = format_percent(effect["share_after"], lang)
+                out["sentences"].append(_t(
+                    lang,
+                    f"{n_groups} groupement{'s' if n_groups > 1 else ''} à l'export "
+                    f"pourrai{'en' if n_groups > 1 else ''}t réunir "
+                    f"{format_number(n_new, lang)} PME ; la part de PME en groupement "
+                    f"passerait de {share_before} à {share_after} (score de synergie moyen "
+                    f"{score}/100).",
+                    f"{n_groups} export group{'s' if n_groups > 1 else ''} could bring "
+                    "together "
+                    f"{format_number(n_new, lang)} SMEs; the share of SMEs in a group would "
+                    f"rise from {share_before} to {share_after} (mean synergy score "
+                    f"{score}/100)."))
+            else:
+                out["sentences"].append(_t(
+                    lang,
+                    f"Des groupements à l'export pourraient être formés (score de synergie "
+                    f"moyen {score}/100) ; leur nombre et celui des PME concernées sont "
+                    "couverts par le secret statistique.",
+                    f"Export groups could be formed (mean synergy score {score}/100); their "
+                    "number and that of the SMEs involved are confidential."))
     else:
         out["sentences"].append(_t(lang, "Aucun groupement à l'export ne peut être proposé avec "
                                          "les PME éligibles du territoire.",
@@ -1334,8 +1634,7 @@ def _recommendations(data: Any, level: str, code: str, mine: pd.DataFrame, lang:
 # ---------------------------------------------------------------------------
 
 
-def _annex(reg: Registry, lang: str, audit: list[dict[str, Any]],
-           meta: dict[str, Any]) -> dict[str, Any]:
+def _annex(reg: Registry, lang: str, meta: dict[str, Any]) -> dict[str, Any]:
     rows, labels = [], []
     for i in catalogue.INDICATORS:
         labels.append(_label(i, lang))
@@ -1370,46 +1669,61 @@ def _annex(reg: Registry, lang: str, audit: list[dict[str, Any]],
             sources.append((_t(lang, "acteurs", "actors") if layer == "actors" else
                             _t(lang, "PME", "SMEs")) + " : " + " ; ".join(top))
     s = get_settings()
+    share = format_percent(s.sdc_dominance_share, lang, 0)
     rules = _t(
         lang,
-        [f"Une cellule qui compte des entreprises est couverte par le secret (« s ») quand "
-         f"elle compte 1 ou 2 entreprises (règle de fréquence, seuil {s.sdc_min_firms}) ou "
-         f"quand la plus grande contribution dépasse "
-         f"{format_percent(s.sdc_dominance_share, lang, 0)} du total (règle de dominance).",
-         "Secret secondaire : dans chaque tableau publié avec des totaux, d'autres cellules "
-         "sont masquées pour qu'aucun total ne permette de retrouver une cellule masquée.",
-         "Un indicateur calculé à partir des entreprises est masqué pour un territoire de 1 ou "
-         "2 PME actives, ou quand le nombre d'entreprises derrière son numérateur "
-         "(exportatrices, certifiées, born global, en groupement, non desservies) est 1 ou 2.",
+        ["Les effectifs d'entreprises des territoires (PME actives, exportatrices, "
+         "exportatrices proactives, born global, membres d'un groupement, non desservies) et "
+         "la somme des poids de leurs certifications ISO sont protégés par τ-Argus sur toute "
+         "la hiérarchie territoriale (communes, EPCI, départements, région et total) : une "
+         f"cellule de 1 à {s.sdc_min_firms - 1} entreprises (règle de fréquence) ou dont la "
+         f"plus grande contribution dépasse {share} du total (règle de dominance) est masquée "
+         "(« s »), puis d'autres cellules sont masquées (secret secondaire) pour qu'aucun "
+         "total ne permette de la retrouver ni de l'encadrer de trop près.",
+         "Un indicateur calculé à partir des entreprises n'est publié que si tous les "
+         "effectifs dont il dépend le sont ; une valeur de l'année de comparaison et une "
+         "évolution, que si les effectifs de ces années le sont. L'indice composite, ses "
+         "dimensions, son rang et son intervalle de rang sont recalculés à partir des seules "
+         "valeurs publiées.",
+         "Médianes et rangs parmi les territoires comparables : calculés sur les seules "
+         "valeurs publiées ; « 2/9 » signifie 2e sur 9 valeurs publiées, et une valeur "
+         "masquée n'y entre pas.",
+         "Les tableaux croisés sur les PME du territoire et les effectifs des recommandations "
+         "suivent les mêmes règles de fréquence, de dominance et de secret secondaire ; un "
+         "tableau ou une phrase qui redonnerait un effectif masqué du territoire n'est pas "
+         "publié, ou est donné sans ses nombres.",
          "Aucune entreprise n'est nommée ni localisée ; les acteurs d'appui sont des "
          "institutions publiques et sont nommés.",
-         f"{len(audit)} cellules masquées dans les tableaux de ce rapport "
-         f"({sum(a['rule'] != 'secondary' for a in audit)} au titre du secret primaire, "
-         f"{sum(a['rule'] == 'secondary' for a in audit)} du secret secondaire) ; le détail "
-         "figure dans le fichier manifest.json, non public."],
-        [f"A cell counting firms is confidential (“s”) when it counts 1 or 2 firms "
-         f"(frequency rule, threshold {s.sdc_min_firms}) or when its largest contribution is "
-         f"over {format_percent(s.sdc_dominance_share, lang, 0)} of the total (dominance rule).",
-         "Secondary suppression: in every published table with totals, further cells are "
-         "hidden so that no total reveals a hidden cell.",
-         "An indicator computed from firms is hidden for a territory of 1 or 2 active SMEs, or "
-         "when the number of firms behind its numerator (exporters, certified, born global, "
-         "in a group, unserved) is 1 or 2.",
+         "Le détail des cellules masquées est consigné dans un fichier réservé au personnel, "
+         "qui n'est pas publié avec le rapport."],
+        ["The firm counts of the territories (active SMEs, exporters, proactive exporters, "
+         "born-global firms, export-group members, unserved firms) and the sum of the weights "
+         "of their ISO certificates are protected by τ-Argus over the whole territorial "
+         "hierarchy (municipalities, EPCIs, départements, region and total): a cell of 1 to "
+         f"{s.sdc_min_firms - 1} firms (frequency rule) or whose largest contribution is over "
+         f"{share} of the total (dominance rule) is hidden (“s”), then further cells are hidden "
+         "(secondary suppression) so that no total gives it away or bounds it too closely.",
+         "An indicator computed from firms is published only when every count it rests on "
+         "is; a value of the comparison year and a change, only when the counts of those "
+         "years are. The composite index, its dimensions, its rank and its rank interval are "
+         "computed again from the published values only.",
+         "Medians and ranks among comparable territories: computed over the published values "
+         "only; “2/9” means 2nd of 9 published values, and a hidden value does not enter.",
+         "The SME cross tables of the territory and the counts of the recommendations follow "
+         "the same frequency, dominance and secondary rules; a table or a sentence that would "
+         "give away a hidden count of the territory is not published, or is given without its "
+         "numbers.",
          "No firm is named or located; support actors are public institutions and are named.",
-         f"{len(audit)} cells hidden in the tables of this report "
-         f"({sum(a['rule'] != 'secondary' for a in audit)} primary, "
-         f"{sum(a['rule'] == 'secondary' for a in audit)} secondary); the details are in the "
-         "manifest.json file, which is not public."])
+         "The details of the hidden cells are kept in a staff-only file, which is not "
+         "published with the report."])
     data_lines = _t(
         lang,
         [f"Registre : {layers.get('actors', 0)} acteurs, {layers.get('firms', 0)} observations "
          f"de PME, {layers.get('relations', 0)} liens ; années {years}.",
-         f"Empreinte SHA-256 du registre : {meta['registry_sha256']}.",
-         f"Logiciel : ecosystem-milieu {meta['software_version']}."],
+         f"Empreinte SHA-256 du registre : {meta['registry_sha256']}."],
         [f"Registry: {layers.get('actors', 0)} actors, {layers.get('firms', 0)} SME "
          f"observations, {layers.get('relations', 0)} ties; years {years}.",
-         f"SHA-256 fingerprint of the registry: {meta['registry_sha256']}.",
-         f"Software: ecosystem-milieu {meta['software_version']}."])
+         f"SHA-256 fingerprint of the registry: {meta['registry_sha256']}."])
     return {"catalogue": cat, "rules": rules, "data": data_lines + sources,
             "method": _t(lang, _METHOD_FR, _METHOD_EN)}
 

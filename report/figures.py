@@ -33,7 +33,7 @@ import os
 import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -48,10 +48,9 @@ from matplotlib.patches import Patch, PathPatch, Rectangle
 from matplotlib.path import Path as MplPath
 from matplotlib.text import Text
 
-from ecosystem import catalogue, network, results
+from ecosystem import catalogue, network
 from ecosystem.disclosure import SECRET
 from ecosystem.formatting import format_number
-from ecosystem.hexgrid import hex_cells, hex_polygons
 from ecosystem.inputs import as_registry
 from ecosystem.registry import Registry
 from ecosystem.settings import (
@@ -68,6 +67,7 @@ __all__ = [
     "FONT",
     "GROUP_COLOURS",
     "GROUP_MARKERS",
+    "UNSERVED_SHARE_BREAKS",
     "WIDTH_CM",
     "actors_map",
     "change_bars",
@@ -122,10 +122,9 @@ _SERIES_STYLES = ("-", "--", ":", "-.", (0, (5, 1, 1, 1)))
 _OUTSIDE_NODE = "#bdbdbd"
 _NEIGHBOUR_FILL = "#f0f0ec"
 _NEIGHBOUR_EDGE = "#bdbdbd"
-#: Classes of unserved firms per hexagon; cells of 1-2 firms are hatched, never counted.
-_UNSERVED_BREAKS = (3, 5, 10, 20)
-_UNSERVED_RAMP = ("#fcbba1", "#fb6a4a", "#de2d26", "#a50f15")
-_SMALL_CELL_MAX = 2
+#: Lower bounds of the classes of the published unserved share of the coverage map.
+UNSERVED_SHARE_BREAKS: tuple[float, ...] = (0.0, 0.05, 0.15, 0.30, 0.50)
+_UNSERVED_RAMP = ("#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15")
 
 _TEXT: dict[str, dict[str, str]] = {
     "fr": {
@@ -141,13 +140,13 @@ _TEXT: dict[str, dict[str, str]] = {
         "infrastructure": "Infrastructures",
         "covered": "À moins de {d} km d'un acteur de première ligne",
         "front": "Acteur de première ligne ({n})",
-        "unserved": "PME non accompagnées par hexagone",
-        "cell": "{lo} à {hi} PME",
-        "cell_top": "{lo} PME ou plus",
-        "small_cell": "1 à 2 PME (effectif non diffusé)",
-        "hex_note": "PME actives en {year} sans acteur de première ligne à moins de {d} km, "
-                    "regroupées en hexagones de {h} km de côté.",
-        "no_unserved": "Aucune PME non accompagnée dans le territoire.",
+        "unserved": "Part des PME non accompagnées",
+        "share": "{lo} à {hi} %",
+        "share_top": "{lo} % ou plus",
+        "no_firm": "Aucune PME active",
+        "share_note": "Part publiée des PME actives en {year} sans acteur de première ligne à "
+                      "moins de {d} km (secret statistique appliqué) ; aucune position "
+                      "d'entreprise.",
         "no_data": "Sans donnée",
         "partner": "Partenaire hors territoire ({n})",
         "isolated": "Acteur isolé ({n})",
@@ -172,13 +171,12 @@ _TEXT: dict[str, dict[str, str]] = {
         "infrastructure": "Infrastructure",
         "covered": "Within {d} km of a front-line actor",
         "front": "Front-line actor ({n})",
-        "unserved": "Unserved SMEs per hexagon",
-        "cell": "{lo} to {hi} SMEs",
-        "cell_top": "{lo} SMEs or more",
-        "small_cell": "1 to 2 SMEs (count withheld)",
-        "hex_note": "SMEs active in {year} with no front-line actor within {d} km, grouped "
-                    "in hexagons of {h} km side.",
-        "no_unserved": "No unserved SME in the territory.",
+        "unserved": "Share of unserved SMEs",
+        "share": "{lo} to {hi}%",
+        "share_top": "{lo}% or more",
+        "no_firm": "No active SME",
+        "share_note": "Published share of the SMEs active in {year} with no front-line actor "
+                      "within {d} km (statistical confidentiality applied); no firm position.",
         "no_data": "No data",
         "partner": "Partner outside the territory ({n})",
         "isolated": "Isolated actor ({n})",
@@ -888,19 +886,29 @@ def coverage_map(
     distance_km: float | None = None,
     lang: str = "fr",
     *,
+    unserved: gpd.GeoDataFrame | None = None,
     categories: Sequence[str] | None = None,
-    hex_km: float = style.HEX_KM,
     title: str | None = None,
 ) -> Figure:
-    """Coverage of a territory by the front-line actors and its unserved firms, aggregated.
+    """Coverage of a territory by the front-line actors, and its published unserved shares.
 
     The area within *d* of an active front-line actor (buffers dissolved; *d* divided by
     ``settings.detour_factor``, so that the area matches the definition of an unserved firm
-    of :func:`ecosystem.proximity.unserved_firms`) is shaded green. The unserved firms of the
-    territory (``firms[level] == territory_code``) are counted in hexagons of ``hex_km``
-    (side, as the interactive maps); no firm position and no count is printed: cells of
-    3 firms or more take a density class (``gid`` ``"unserved:class<i>"``), cells of 1-2
-    firms a neutral hatch (``gid`` ``"unserved:small"``). Best as PNG.
+    of :func:`ecosystem.proximity.unserved_firms`) is shaded green and the actors are dots:
+    actors are public institutions.
+
+    The firms are shown only through ``unserved``: the share of unserved SMEs of each
+    sub-territory **as published** (:func:`ecosystem.publish.public_indicators`, column
+    ``unserved_share``), never from the firms themselves. Each published share takes a
+    class of :data:`UNSERVED_SHARE_BREAKS` (``gid`` ``"unserved:class<i>"``); a
+    suppressed one (``s``) is hatched (``"unserved:secret"``), a missing one (no firm)
+    grey (``"unserved:missing"``). No firm position and no count is drawn. Best as PNG.
+
+    Parameters
+    ----------
+    unserved : GeoDataFrame, optional
+        ``code``, ``unserved_share`` (a share, ``s`` or missing) and a geometry (any
+        CRS), one row per sub-territory.
     """
     t = _lang(lang)
     reg = _as_registry(registry)
@@ -908,8 +916,6 @@ def coverage_map(
     d_km = float(settings.unserved_distance_km if distance_km is None else distance_km)
     if d_km <= 0:
         raise ValueError(f"distance_km must be positive, got {d_km}")
-    if hex_km <= 0:
-        raise ValueError(f"hex_km must be positive, got {hex_km}")
     cats = tuple(settings.unserved_categories if categories is None else categories)
     terr, geom, _name = _territory(reg, level, territory_code)
     code = str(territory_code)
@@ -918,6 +924,44 @@ def coverage_map(
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
     box = shapely.box(x0, y0, x1, y1)
+    handles: list[Any] = []
+    headers: list[str] = []
+    if unserved is not None and len(unserved):
+        if unserved.crs is None:
+            raise ValueError("the unserved table has no CRS; expected a GeoDataFrame with a "
+                             "CRS (EPSG:2154 or any other)")
+        sub = unserved.to_crs(LAMBERT93).reset_index(drop=True)
+        sub = sub[sub.geometry.notna() & ~sub.geometry.is_empty]
+        cells = sub["unserved_share"].tolist()
+        secret = np.array([isinstance(v, str) and v.strip() == SECRET for v in cells])
+        values = pd.to_numeric(pd.Series([None if isinstance(v, str) else v for v in cells],
+                                         dtype=object), errors="coerce").to_numpy(dtype=float)
+        shapes = list(sub.geometry.intersection(geom))
+        bounds = [*UNSERVED_SHARE_BREAKS, math.inf]
+        headers.append(t["unserved"])
+        handles.append(_header(t["unserved"]))
+        for i in range(len(UNSERVED_SHARE_BREAKS)):
+            lo, hi = bounds[i], bounds[i + 1]
+            inside = ~secret & (values >= lo) & (values < hi)
+            _polygons(ax, [g for g, k in zip(shapes, inside, strict=True) if k],
+                      gid=f"unserved:class{i}", facecolor=_UNSERVED_RAMP[i],
+                      edgecolor="white", linewidth=0.5, zorder=2)
+            label = t["share_top"].format(lo=format_number(100 * lo, lang, 0)) \
+                if math.isinf(hi) else t["share"].format(
+                    lo=format_number(100 * lo, lang, 0), hi=format_number(100 * hi, lang, 0))
+            handles.append(Patch(fc=_UNSERVED_RAMP[i], ec="white", label=label))
+        if secret.any():
+            _polygons(ax, [g for g, k in zip(shapes, secret, strict=True) if k],
+                      gid="unserved:secret", facecolor="#f5f5f5", edgecolor="#757575",
+                      hatch="////", linewidth=0.5, zorder=2)
+            handles.append(Patch(fc="#f5f5f5", ec="#757575", hatch="////", label=t["secret"]))
+        missing = ~secret & np.isnan(values)
+        if missing.any():
+            _polygons(ax, [g for g, k in zip(shapes, missing, strict=True) if k],
+                      gid="unserved:missing", facecolor=style.MISSING_COLOUR,
+                      edgecolor="white", linewidth=0.5, zorder=2)
+            handles.append(Patch(fc=style.MISSING_COLOUR, ec="#bdbdbd", label=t["no_firm"]))
+        handles.append(_header(""))
     actors = reg.actors(year)
     front = actors[actors["category"].astype(str).isin(cats)]
     front = front.to_crs(LAMBERT93) if len(front) else front
@@ -925,57 +969,20 @@ def coverage_map(
     radius = d_km / settings.detour_factor * 1000.0
     covered = front.geometry.buffer(radius, 32).union_all() if len(front) else shapely.Polygon()
     _polygons(ax, [covered.intersection(land)], gid="coverage:covered",
-              facecolor=style.COVERED_COLOUR, alpha=0.22, edgecolor=style.COVERED_COLOUR,
-              linewidth=0.8, zorder=1)
+              facecolor="none", edgecolor=style.COVERED_COLOUR, hatch="....",
+              linewidth=1.0, zorder=3)
     in_view = front[front.within(box)]
     fxy = _spread(_xy(in_view), 0.008 * max(x1 - x0, y1 - y0))
     front_coll = ax.scatter(fxy[:, 0], fxy[:, 1], s=12, c="#212121", marker="o",
                             edgecolors="white", linewidths=0.4, zorder=7)
     front_coll.set_gid("coverage:front")
-
-    table = results.unserved(reg, year, distance_km=d_km, categories=cats)
-    table = table[table[level].astype(str) == code]
-    firms = reg.firms(year)
-    firms = firms.drop_duplicates("firm_id").set_index("firm_id")
-    located = firms.loc[firms.index.intersection(table["firm_id"])]
-    located = gpd.GeoDataFrame(located, geometry=located.geometry.name,
-                               crs=firms.crs).to_crs(LAMBERT93)
-    located = located[located.geometry.notna() & ~located.geometry.is_empty]
-    size = hex_km * 1000.0
-    handles: list[Any] = [Patch(fc=style.COVERED_COLOUR, alpha=0.35, ec=style.COVERED_COLOUR,
-                                label=t["covered"].format(d=format_number(d_km, lang, None)))]
-    if len(located):
-        q, r = hex_cells(located.geometry.x.to_numpy(), located.geometry.y.to_numpy(), size)
-        counts = pd.DataFrame({"q": q, "r": r}).value_counts(sort=False)
-        polys = hex_polygons(counts.index.get_level_values("q").to_numpy(),
-                             counts.index.get_level_values("r").to_numpy(), size)
-        cells: dict[tuple[int, int], tuple[int, Any]] = {
-            cast(tuple[int, int], key): (int(n), poly)
-            for (key, n), poly in zip(counts.items(), polys, strict=True)}
-        small = [g for n, g in cells.values() if n <= _SMALL_CELL_MAX]
-        _polygons(ax, small, gid="unserved:small", facecolor="white", edgecolor="#757575",
-                  hatch="/////", linewidth=0.6, zorder=3)
-        bounds = [*_UNSERVED_BREAKS, math.inf]
-        for i in range(len(_UNSERVED_BREAKS)):
-            lo, hi = bounds[i], bounds[i + 1]
-            part = [g for n, g in cells.values() if lo <= n < hi]
-            _polygons(ax, part, gid=f"unserved:class{i}", facecolor=_UNSERVED_RAMP[i],
-                      edgecolor="white", linewidth=0.5, zorder=3)
-        handles += [_header(""), _header(t["unserved"])]
-        for i in range(len(_UNSERVED_BREAKS)):
-            lo, hi = bounds[i], bounds[i + 1]
-            label = t["cell_top"].format(lo=lo) if math.isinf(hi) else t["cell"].format(
-                lo=lo, hi=int(hi) - 1)
-            handles.append(Patch(fc=_UNSERVED_RAMP[i], ec="white", label=label))
-        handles.append(Patch(fc="white", ec="#757575", hatch="/////", label=t["small_cell"]))
+    handles.append(Patch(fc="none", ec=style.COVERED_COLOUR, hatch="....",
+                         label=t["covered"].format(d=format_number(d_km, lang, None))))
     handles.append(Line2D([], [], ls="", marker="o", ms=4.5, mfc="#212121", mec="white",
                           label=t["front"].format(n=len(in_view))))
     _scale_bar(ax, lang)
-    notes = [t["hex_note"].format(year=year, d=format_number(d_km, lang, None),
-                                  h=format_number(hex_km, lang, None))]
-    if not len(located):
-        notes.append(t["no_unserved"])
-    _map_legend(fig, ax, map_h, handles, [t["unserved"]], figure_title=title, notes=notes)
+    notes = [t["share_note"].format(year=year, d=format_number(d_km, lang, None))]
+    _map_legend(fig, ax, map_h, handles, headers, figure_title=title, notes=notes)
     return _finish(fig)
 
 

@@ -1,6 +1,7 @@
-"""Render the annual territorial report: HTML (Jinja2), PDF (WeasyPrint), tables and manifest.
+"""Render the annual territorial report: HTML (Jinja2), PDF (WeasyPrint), tables, manifest
+and the staff audit.
 
-:func:`build_report` writes, in ``out``:
+:func:`build_report` writes, in ``out``, the **public** files:
 
 ``report.html``
     One self-contained file: the style sheet is inlined and every figure is a ``data:``
@@ -8,12 +9,24 @@
 ``report.pdf``
     The same page rendered by WeasyPrint (A4, page numbers, running header).
 ``tables/<name>.csv``
-    Every table as published (after disclosure control, ``s`` in suppressed cells), in the
-    French spreadsheet dialect (``;``, decimal comma, UTF-8 with BOM).
+    Every table as published (``s`` in suppressed cells), in the French spreadsheet
+    dialect (``;``, decimal comma, UTF-8 with BOM).
 ``manifest.json``
-    What the report was made from (registry SHA-256, software version, parameters, full
-    settings), when, the SHA-256 of every output file and the audit of every suppressed
-    cell (table, row, column, rule, firms). The audit is not public.
+    What anyone may check the report against: the report's parameters, the SHA-256 of
+    the registry and of every public file above, and the disclosure thresholds. No path,
+    no software version, no settings, no audit (:func:`public_manifest`).
+
+and one file for the **staff only**, never to be published beside them:
+
+``audit.json``
+    The whole record: the public manifest's content plus the registry's path, the
+    software version, the full settings, every cell suppressed by the report's own
+    tables (table, row, column, rule, firms) and every table or sentence withheld
+    because the gate hides a count it would give away.
+
+Every figure of the public files comes from the publication gate
+(:mod:`ecosystem.publish`) or from :func:`ecosystem.disclosure.protect_table`: see
+:mod:`report.content`.
 
 The same registry, parameters and settings give the same ``report.html`` and tables, byte
 for byte: the generation date is written only in the manifest (and in the PDF's metadata).
@@ -41,7 +54,13 @@ from ecosystem.settings import get_settings
 
 from .content import report_content
 
-__all__ = ["build_report", "render_html", "write_pdf", "TEXT"]
+__all__ = ["build_report", "render_html", "write_pdf", "public_manifest", "TEXT",
+           "PUBLIC_FILES", "AUDIT_FILE"]
+
+#: The public files of a report (``tables/*.csv``: every published table).
+PUBLIC_FILES: tuple[str, ...] = ("report.html", "report.pdf", "tables/*.csv", "manifest.json")
+#: The staff-only file of a report, written next to the public ones.
+AUDIT_FILE = "audit.json"
 
 #: Fixed texts of the template, by language.
 TEXT: dict[str, dict[str, str]] = {
@@ -59,7 +78,8 @@ TEXT: dict[str, dict[str, str]] = {
                          "médiane des territoires comparables et l'année de comparaison.",
         "dimensions_intro": "Chaque dimension regroupe ses indicateurs : valeur de l'année, "
                             "évolution, valeur régionale, médiane des territoires de même "
-                            "niveau de la région et rang du territoire parmi eux.",
+                            "niveau de la région et rang du territoire parmi eux (médiane et "
+                            "rang sur les seules valeurs publiées).",
         "network_caption": "Le réseau des acteurs du territoire et de leurs partenaires "
                            "directs (taille : intermédiarité ; cerclés de rouge : sans lien).",
         "gaps_title": "Lacunes de gouvernance",
@@ -77,8 +97,8 @@ TEXT: dict[str, dict[str, str]] = {
         "annex_disclosure": "Règles de secret statistique appliquées",
         "annex_indicators": "Définition des indicateurs",
         "map_actors": "Acteurs d'appui actifs, par groupe de catégories.",
-        "map_coverage": "Couverture par les acteurs de première ligne et PME non desservies "
-                        "(regroupées par hexagone ; aucune position d'entreprise).",
+        "map_coverage": "Couverture par les acteurs de première ligne et part publiée des PME "
+                        "non desservies par territoire (aucune position d'entreprise).",
         "map_choropleth": "Indice de milieu internationalisant des territoires de la région.",
         "kf_imi": "Indice composite (0–100)",
         "kf_rank": "Rang",
@@ -100,7 +120,8 @@ TEXT: dict[str, dict[str, str]] = {
                          "of comparable territories and the comparison year.",
         "dimensions_intro": "Each dimension gathers its indicators: value of the year, change, "
                             "regional value, median of the region's territories of the same "
-                            "level and the territory's rank among them.",
+                            "level and the territory's rank among them (median and rank over "
+                            "the published values only).",
         "network_caption": "The network of the territory's actors and their direct partners "
                            "(size: betweenness; ringed in red: no tie).",
         "gaps_title": "Governance gaps",
@@ -118,8 +139,8 @@ TEXT: dict[str, dict[str, str]] = {
         "annex_disclosure": "Statistical disclosure rules applied",
         "annex_indicators": "Definition of the indicators",
         "map_actors": "Active support actors, by category group.",
-        "map_coverage": "Coverage by front-line actors and unserved SMEs (grouped in hexagons; "
-                        "no firm position).",
+        "map_coverage": "Coverage by front-line actors and published share of unserved SMEs "
+                        "by territory (no firm position).",
         "map_choropleth": "Internationalising-milieu index of the region's territories.",
         "kf_imi": "Composite index (0–100)",
         "kf_rank": "Rank",
@@ -149,8 +170,6 @@ def _css() -> str:
 
 def _figures(content: dict[str, Any], registry: Registry) -> dict[str, Any]:
     """Every figure of the report as a data URI (charts SVG, maps PNG)."""
-    import geopandas as gpd
-
     from . import figures as fg
 
     meta = content["meta"]
@@ -173,14 +192,12 @@ def _figures(content: dict[str, Any], registry: Registry) -> dict[str, Any]:
     out["maps"].append({"uri": fg.to_data_uri(fg.actors_map(registry, year, code, level, lang),
                                               "png", dpi=150),
                         "caption": t["map_actors"]})
+    unserved = _with_geometry(registry, content["maps"]["unserved"],
+                              content["maps"]["sub_level"])
     out["maps"].append({"uri": fg.to_data_uri(fg.coverage_map(
-        registry, year, code, level, content["settings"]["distance_km"], lang), "png",
-        dpi=150), "caption": t["map_coverage"]})
-    choro = content["maps"]["choropleth"]
-    terr = registry.territories(level)[["code", "geometry"]]
-    terr = terr.assign(code=terr["code"].astype(str))
-    table = gpd.GeoDataFrame(choro.merge(pd.DataFrame(terr), on="code", how="left"),
-                             geometry="geometry", crs=terr.crs)
+        registry, year, code, level, content["settings"]["distance_km"], lang,
+        unserved=unserved), "png", dpi=150), "caption": t["map_coverage"]})
+    table = _with_geometry(registry, content["maps"]["choropleth"], level)
     table["imi"] = pd.to_numeric(table["imi"], errors="coerce")
     if len(table) and table.geometry.notna().any():
         title = ("Indice de milieu internationalisant" if lang == "fr"
@@ -191,6 +208,16 @@ def _figures(content: dict[str, Any], registry: Registry) -> dict[str, Any]:
     out["network"] = fg.to_data_uri(fg.network_drawing(registry, year, code, level, lang),
                                     "png", dpi=150)
     return out
+
+
+def _with_geometry(registry: Registry, frame: pd.DataFrame, level: str) -> Any:
+    """``frame`` (a ``code`` column) with the boundaries of the territories of ``level``."""
+    import geopandas as gpd
+
+    terr = registry.territories(level)[["code", "geometry"]]
+    terr = terr.assign(code=terr["code"].astype(str)).drop_duplicates("code")
+    return gpd.GeoDataFrame(frame.merge(pd.DataFrame(terr), on="code", how="left"),
+                            geometry="geometry", crs=terr.crs)
 
 
 def _key_figures(content: dict[str, Any]) -> list[dict[str, str]]:
@@ -282,7 +309,9 @@ def build_report(
     Returns
     -------
     dict
-        ``{"html": path, "pdf": path, "manifest": path, "tables": directory}``.
+        ``{"html": path, "pdf": path, "manifest": path, "tables": directory, "audit":
+        path}``: the first four are public (:data:`PUBLIC_FILES`), ``audit`` is for the
+        staff only (:data:`AUDIT_FILE`).
 
     Raises
     ------
@@ -321,7 +350,8 @@ def build_report(
 
     outputs = [out / "report.html", out / "report.pdf",
                *sorted((out / "tables").glob("*.csv"))]
-    manifest = {
+    s = get_settings()
+    full = {
         "report": "ecosystem annual territorial report",
         "generated": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         "software_version": content["meta"]["software_version"],
@@ -330,18 +360,52 @@ def build_report(
                      "synthetic": content["meta"]["synthetic"]},
         "parameters": {"year": int(year), "territory": content["meta"]["code"],
                        "level": level, "compare_year": compare_year, "lang": lang},
-        "settings": _jsonable(get_settings().model_dump(mode="json")),
+        "settings": _jsonable(s.model_dump(mode="json")),
         "files": {str(p.relative_to(out)): _sha256(p) for p in outputs},
         "disclosure": {
-            "rules": {"min_firms": get_settings().sdc_min_firms,
-                      "dominance_share": get_settings().sdc_dominance_share},
+            "rules": {"min_firms": s.sdc_min_firms,
+                      "dominance_share": s.sdc_dominance_share},
             "suppressed_cells": len(content["audit"]),
             "audit": _jsonable(content["audit"]),
+            "withheld": _jsonable(content["withheld"]),
         },
     }
-    manifest_path = out / "manifest.json"
-    tmp_m = manifest_path.with_name("manifest.json.tmp")
-    tmp_m.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
-    os.replace(tmp_m, manifest_path)
+    manifest_path = _write_json(out / "manifest.json", public_manifest(full))
+    audit_path = _write_json(out / AUDIT_FILE, full)
     return {"html": out / "report.html", "pdf": out / "report.pdf",
-            "manifest": manifest_path, "tables": out / "tables"}
+            "manifest": manifest_path, "tables": out / "tables", "audit": audit_path}
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> Path:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+def public_manifest(full: dict[str, Any]) -> dict[str, Any]:
+    """The public manifest of a report: its parameters, the SHA-256 of the registry and of
+    every public file, and the disclosure thresholds; no path, software version, settings
+    or audit.
+
+    Examples
+    --------
+    >>> full = {"report": "r", "generated": "2026-01-01T00:00:00+00:00",
+    ...         "software_version": "1.2", "registry": {"path": "/home/u/r.gpkg",
+    ...         "sha256": "ab", "synthetic": True}, "parameters": {"year": 2025},
+    ...         "settings": {"cache_dir": "/home/u/.cache"}, "files": {"report.pdf": "cd"},
+    ...         "disclosure": {"rules": {"min_firms": 3}, "suppressed_cells": 2,
+    ...                        "audit": [{"row": "x", "n_firms": 1}], "withheld": []}}
+    >>> sorted(public_manifest(full))
+    ['disclosure', 'files', 'generated', 'parameters', 'registry', 'report']
+    >>> public_manifest(full)["registry"], public_manifest(full)["disclosure"]
+    ({'sha256': 'ab', 'synthetic': True}, {'rules': {'min_firms': 3}})
+    """
+    registry = full.get("registry") or {}
+    disclosure = full.get("disclosure") or {}
+    return {
+        "report": full.get("report"), "generated": full.get("generated"),
+        "registry": {k: registry[k] for k in ("sha256", "synthetic") if k in registry},
+        "parameters": full.get("parameters"), "files": full.get("files"),
+        "disclosure": {k: disclosure[k] for k in ("rules",) if k in disclosure},
+    }

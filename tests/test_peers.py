@@ -1,5 +1,6 @@
 """A territory against its peers (ecosystem.peers), against the statistics module and
-sums written out by hand on a small indicator table."""
+sums written out by hand on a small indicator table, in its staff form (every value) and
+in its published form (suppressed values are the text « s »)."""
 
 from __future__ import annotations
 
@@ -34,11 +35,20 @@ TABLE = pd.DataFrame({
     "imi_diversity": [30.0, 80.0, 50.0, 45.0, 20.0, 10.0],
     "imi_governance": [np.nan, 10.0, 30.0, np.nan, 50.0, 60.0],
 }, index=pd.RangeIndex(100, 106))
-HIDDEN = pd.DataFrame(False, index=TABLE.index, columns=[
-    "iso_density", "unserved_share", "category_coverage", "network_cohesion",
-    "has_coordinator", "imi_density", "imi_diversity", "imi_governance"])
-HIDDEN.loc[102, "iso_density"] = True  # code 30: hidden this year
-HIDDEN.loc[103, "imi_diversity"] = True  # code 34: its own diversity score hidden
+
+
+def published(table: pd.DataFrame, cells: list[tuple[int, str]]) -> pd.DataFrame:
+    """``table`` as the publication gate prints it: the ``cells`` are « s » (object
+    columns)."""
+    out = table.copy()
+    for row, col in cells:
+        out[col] = out[col].astype(object)
+        out.at[row, col] = "s"
+    return out
+
+
+# code 30: its density hidden this year; code 34: its own diversity score hidden
+PUBLIC = published(TABLE, [(102, "iso_density"), (103, "imi_diversity")])
 
 
 def test_peer_index_same_region() -> None:
@@ -51,10 +61,10 @@ def test_peer_index_same_region() -> None:
     assert peers.peer_index(regions, TERRITORIES, "region", "76").equals(regions.index)
 
 
-def test_peer_values_leave_out_hidden_and_missing() -> None:
+def test_peer_values_leave_out_suppressed_and_missing() -> None:
     rows = pd.Index([100, 101, 102, 103, 104])
-    values = peers.peer_values(TABLE, "iso_density", rows, HIDDEN)
-    # 102 hidden, 104 missing
+    values = peers.peer_values(PUBLIC, "iso_density", rows)
+    # 102 « s », 104 missing
     assert values.tolist() == [10.0, 50.0, 20.0]
     assert peers.peer_values(TABLE, "iso_density", rows).tolist() == [10.0, 50.0, 30.0, 20.0]
     assert peers.peer_values(TABLE, "has_coordinator", rows).tolist() == [1, 0, 1, 1, 0]
@@ -83,10 +93,29 @@ def test_peer_rank_by_hand() -> None:
     assert peers.peer_rank(1.0, [], 1) is None
 
 
+def test_peer_rank_among_published_values_only() -> None:
+    """A rank beside an « s » is a rank among the published values: it is the same
+    whatever the hidden value, so it tells nothing of it."""
+    rows = peers.peer_index(TABLE, TERRITORIES, "departement", "76")  # 100, 102, 103
+    shown = peers.peer_values(PUBLIC, "iso_density", rows)
+    assert shown.tolist() == [10.0, 20.0]  # 30 (code 30) is « s »
+    assert peers.peer_rank(PUBLIC.at[103, "iso_density"], shown, 1) == (1, 2)
+    for hidden in (0.0, 15.0, 25.0, 1000.0):
+        other = TABLE.copy()
+        other.at[102, "iso_density"] = hidden
+        again = published(other, [(102, "iso_density")])
+        assert peers.peer_rank(20.0, peers.peer_values(again, "iso_density", rows), 1) \
+            == (1, 2)
+        assert peers.peer_median(peers.peer_values(again, "iso_density", rows)) == 15.0
+    # the territory's own value suppressed: no rank
+    assert peers.peer_rank("s", shown, 1) is None
+    assert peers.peer_rank(20.0, ["s", 10.0, None, 20.0], 1) == (1, 2)
+
+
 def test_dimension_standing() -> None:
     rows = peers.peer_index(TABLE, TERRITORIES, "departement", "76")  # 100, 102, 103
-    got = peers.dimension_standing(TABLE, 103, rows, HIDDEN)
-    # density: 70 against the median of 40, 20, 70; diversity hidden; governance missing
+    got = peers.dimension_standing(PUBLIC, 103, rows)
+    # density: 70 against the median of 40, 20, 70; diversity « s »; governance missing
     assert got["dimension"].tolist() == ["density"]
     assert got.iloc[0]["peer_median"] == statistics.median([40.0, 20.0, 70.0])
     assert got.iloc[0]["gap"] == 70.0 - 40.0
@@ -105,8 +134,7 @@ def test_notable_changes_by_hand() -> None:
     def pstdev(col: str) -> float:
         return statistics.pstdev([float(TABLE.at[r, col]) for r in rows])
 
-    hidden_before = HIDDEN.copy()
-    got = peers.notable_changes(TABLE, 103, rows, HIDDEN, hidden_before)
+    got = peers.notable_changes(TABLE, 103, rows)
     expected = {
         # +10 points against the peers' spread
         "iso_density": (20.0 - 10.0) / pstdev("iso_density"),
@@ -121,10 +149,14 @@ def test_notable_changes_by_hand() -> None:
     assert dict(zip(got["indicator"], got["z"], strict=True)) == pytest.approx(expected)
     assert got["indicator"].tolist() == sorted(expected, key=lambda n: (-expected[n], n))
     assert got.set_index("indicator").at["iso_density", "before"] == 10.0
-    # hidden in one year: left out; small moves: left out
-    hidden_before.loc[103, "category_coverage"] = True
-    assert "category_coverage" not in set(peers.notable_changes(
-        TABLE, 103, rows, HIDDEN, hidden_before)["indicator"])
+    # « s » in either year: left out; small moves: left out
+    for col in ("category_coverage", "category_coverage_compare"):
+        assert "category_coverage" not in set(peers.notable_changes(
+            published(TABLE, [(103, col)]), 103, rows)["indicator"])
+    # a peer's « s » is left out of the spread: 30 (code 30) gone, pstdev of 10 and 20
+    spread = peers.notable_changes(PUBLIC, 103, rows).set_index("indicator")
+    assert spread.at["iso_density", "z"] == pytest.approx(
+        (20.0 - 10.0) / statistics.pstdev([10.0, 20.0]))
     big = peers.notable_changes(TABLE, 103, rows, min_z=0.9)
     assert set(big["indicator"]) == {n for n, z in expected.items() if abs(z) >= 0.9}
     # a territory whose value is missing this year has no change

@@ -2,7 +2,8 @@
 
 The expected contents are computed here independently of :mod:`report.figures`: plain
 pandas filters on the registry layers, a networkx graph built from the relations, brute-force
-distances and hexagon assignment, and mapclassify for the choropleth classes.
+distances, the classes of the published unserved shares and mapclassify for the choropleth
+classes.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from matplotlib.collections import PatchCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.text import Text
@@ -30,7 +30,6 @@ YEAR = 2025
 CODE = "34"
 LEVEL = "departement"
 COVER_KM = 15.0
-HEX_KM = 8.0
 
 
 @pytest.fixture(scope="module")
@@ -54,12 +53,27 @@ def choropleth_table(registry):
 
 
 @pytest.fixture(scope="module")
-def maps(registry, choropleth_table):
+def unserved_table(registry):
+    """The EPCIs with a commune in the département, with published unserved shares of
+    every class, « s » and one without firm (as the gate's table gives them)."""
+    terr = registry.territories()
+    communes = terr[terr["level"].eq("commune") & terr["departement"].astype(str).eq(CODE)]
+    codes = sorted(set(communes["epci"].astype(str)))
+    epci = terr[terr["level"].eq("epci")].set_index(terr.loc[terr["level"].eq("epci"), "code"]
+                                                    .astype(str))
+    shares = [0.0, 0.04, 0.05, 0.1, 0.2, 0.3, 0.45, 0.5, 0.9, "s", "s", None, 0.02, 0.6,
+              0.16, "s", 0.33, 0.07]
+    return gpd.GeoDataFrame({
+        "code": codes, "unserved_share": pd.Series(shares[:len(codes)], dtype=object),
+    }, geometry=epci.loc[codes].geometry.to_numpy(), crs=terr.crs)
+
+
+@pytest.fixture(scope="module")
+def maps(registry, choropleth_table, unserved_table):
     return {
         "actors": figures.actors_map(registry, YEAR, CODE, LEVEL),
-        # a short distance and large cells, so that the 800 firms fill every kind of cell
         "coverage": figures.coverage_map(registry, YEAR, CODE, LEVEL, distance_km=COVER_KM,
-                                         hex_km=HEX_KM),
+                                         unserved=unserved_table),
         "network": figures.network_drawing(registry, YEAR, CODE, LEVEL),
         "choropleth": figures.choropleth_map(
             choropleth_table, "value", "Indice par EPCI", highlight_code=str(
@@ -88,10 +102,6 @@ def _collections(fig: Figure, prefix: str) -> list:
 
 def _n_offsets(fig: Figure, prefix: str) -> int:
     return sum(len(c.get_offsets()) for c in _collections(fig, prefix))
-
-
-def _centres(coll: PatchCollection) -> set[tuple[int, int]]:
-    return {tuple(np.round(p.vertices[:6].mean(axis=0)).astype(int)) for p in coll.get_paths()}
 
 
 # ---------------------------------------------------------------------------
@@ -267,55 +277,41 @@ def test_network_drawing_nodes_from_the_relations(registry, maps):
     assert bc[top] > 0
 
 
-def _hex_of(x: float, y: float, size: float) -> tuple[int, int]:
-    """Brute force: the pointy-top hexagon whose centre is the nearest."""
-    r0 = round(y / (1.5 * size))
-    q0 = round(x / (math.sqrt(3) * size) - r0 / 2)
-    best = min(((q, r) for q in range(q0 - 2, q0 + 3) for r in range(r0 - 2, r0 + 3)),
-               key=lambda c: math.dist((x, y), (size * math.sqrt(3) * (c[0] + c[1] / 2),
-                                                size * 1.5 * c[1])))
-    return best
-
-
-def test_coverage_map_aggregates_unserved_firms_without_small_counts(registry, maps):
+def test_coverage_map_draws_the_published_shares_only(registry, maps, unserved_table):
+    """The firms appear only through the published shares of the EPCIs: each EPCI in the
+    class of its share, « s » hatched, no firm position and no count on the map."""
     settings = get_settings()
-    d_m = COVER_KM * 1000.0
-    actors = registry.actors(YEAR).to_crs(2154)
-    front = actors[actors["category"].isin(settings.unserved_categories)]
-    fxy = np.column_stack([front.geometry.x, front.geometry.y])
-    firms = registry.firms(YEAR).to_crs(2154)
-    firms = firms[(pd.to_numeric(firms["year"]) == YEAR) & (firms[LEVEL].astype(str) == CODE)]
-    size = HEX_KM * 1000.0
-    counts: dict[tuple[int, int], int] = {}
-    for g in firms.geometry:
-        if np.hypot(fxy[:, 0] - g.x, fxy[:, 1] - g.y).min() > d_m:
-            key = _hex_of(g.x, g.y, size)
-            counts[key] = counts.get(key, 0) + 1
-    assert any(n <= 2 for n in counts.values()) and any(n >= 5 for n in counts.values())
-
-    def centre(c: tuple[int, int]) -> tuple[int, int]:
-        return (round(size * math.sqrt(3) * (c[0] + c[1] / 2)), round(size * 1.5 * c[1]))
-
     fig = maps["coverage"]
-    (small,) = _collections(fig, "unserved:small")
-    assert small.get_hatch()
-    assert _centres(small) == {centre(c) for c, n in counts.items() if n <= 2}
-    breaks = [3, 5, 10, 20, math.inf]
-    drawn = {c.get_gid(): _centres(c) for c in _collections(fig, "unserved:class")}
-    for i in range(4):
-        expected = {centre(c) for c, n in counts.items() if breaks[i] <= n < breaks[i + 1]}
-        assert drawn.get(f"unserved:class{i}", set()) == expected
-    # no count and no firm position is ever printed on the map
+    shares = unserved_table["unserved_share"].tolist()
+    bounds = [0.0, 0.05, 0.15, 0.30, 0.50, math.inf]  # classes of the legend, in per cent
+    drawn = {c.get_gid(): len(c.get_paths()) for c in _collections(fig, "unserved:")}
+    for i in range(5):
+        expected = sum(not isinstance(v, str) and v is not None and bounds[i] <= v
+                       < bounds[i + 1] for v in shares)
+        assert drawn.get(f"unserved:class{i}", 0) == expected, i
+    assert drawn["unserved:secret"] == shares.count("s") > 0
+    assert drawn["unserved:missing"] == sum(v is None for v in shares) == 1
+    (hatched,) = _collections(fig, "unserved:secret")
+    assert hatched.get_hatch()
+    # no firm position and no count is ever printed on the map
+    assert not _collections(fig, "firms")
     ax = fig.axes[0]
     for t in ax.texts:
         assert not any(ch.isdigit() for ch in t.get_text()) or t.get_text().endswith("km") \
             or t.get_text() == "0", t.get_text()
-    assert not _collections(fig, "firms")
+    legend = {t.get_text().replace("\n", " ") for leg in fig.legends for t in leg.get_texts()}
+    assert "s : secret statistique" in legend and "50 % ou plus" in legend
     # the covered area: every front-line actor of the territory lies in it
+    actors = registry.actors(YEAR).to_crs(2154)
+    front = actors[actors["category"].isin(settings.unserved_categories)]
     (covered,) = _collections(fig, "coverage:covered")
     inside = front[front[LEVEL].astype(str) == CODE]
+    assert len(inside)
     assert all(any(p.contains_point((g.x, g.y)) for p in covered.get_paths())
                for g in inside.geometry)
+    # without the published shares: the coverage alone
+    bare = figures.coverage_map(registry, YEAR, CODE, LEVEL, distance_km=COVER_KM)
+    assert not _collections(bare, "unserved:")
 
 
 def test_bad_territory_is_refused(registry):

@@ -41,8 +41,6 @@ from ecosystem.registry import Registry
 from ecosystem.schema import TERRITORY_LEVELS
 from ecosystem.settings import get_settings
 
-from .slots import heavy
-
 __all__ = ["ResultCache", "DashboardData"]
 
 T = TypeVar("T")
@@ -157,24 +155,26 @@ class DashboardData:
         """:func:`ecosystem.publish.public_indicators`: the indicator table as
         published (``ecosystem indicators --public``), for visitors without sign-in.
 
-        Computed in a visitors' slot (:func:`dashboard.slots.heavy`) when missing: the
-        first table of a year runs τ-Argus. Never changed in place by the pages (the
-        public download writes it as it is).
+        Like the staff tables, a bounded set (levels × years × comparison years), each
+        computed once per registry state, outside the visitors' slots
+        (:mod:`dashboard.slots`): the first table of a year runs τ-Argus once for that
+        year (:meth:`protected_counts`, also in the core's result cache). Never changed
+        in place by the pages (the public download writes it as it is).
         """
         cmp = None if compare_year is None else int(compare_year)
         return self.cached(
             "public_indicators", (level, int(year), cmp),
-            lambda: heavy(lambda: publish.public_indicators(
-                self.registry, level, int(year), cmp, inputs=self.indicator_inputs())))
+            lambda: publish.public_indicators(self.registry, level, int(year), cmp,
+                                              inputs=self.indicator_inputs()))
 
     def public_indicators_geo(self, level: str, year: int) -> pd.DataFrame:
         """:meth:`public_indicators` with each territory's boundary (EPSG:2154): what
         the public maps draw."""
         return self.cached(
             "public_indicators_geo", (level, int(year)),
-            lambda: heavy(lambda: publish.public_indicators(
-                self.registry, level, int(year), with_geometry=True,
-                inputs=self.indicator_inputs())))
+            lambda: publish.public_indicators(self.registry, level, int(year),
+                                              with_geometry=True,
+                                              inputs=self.indicator_inputs()))
 
     def protected_counts(self, year: int) -> pd.DataFrame:
         """:func:`ecosystem.publish.protected_counts`: the firm counts of ``year`` at
@@ -182,8 +182,8 @@ class DashboardData:
         secondary)."""
         return self.cached(
             "protected_counts", (int(year),),
-            lambda: heavy(lambda: publish.protected_counts(
-                self.registry, int(year), inputs=self.indicator_inputs())))
+            lambda: publish.protected_counts(self.registry, int(year),
+                                             inputs=self.indicator_inputs()))
 
     def territories(self, level: str) -> pd.DataFrame:
         """Codes and names of the territories of ``level`` in the registry."""

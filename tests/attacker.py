@@ -119,13 +119,15 @@ def _cli(argv: Sequence[str]) -> float:
 def produce(registry: str | os.PathLike[str], out: str | os.PathLike[str], *,
             departement: str, year: int | None = None,
             map_indicators: Sequence[str] = MAP_INDICATORS,
-            map_levels: Sequence[str] = MAP_LEVELS) -> dict[str, Any]:
+            map_levels: Sequence[str] = MAP_LEVELS,
+            reports: Sequence[str] = ("departement", "region")) -> dict[str, Any]:
     """Write the public artefacts of one release of ``registry`` into ``out``.
 
     One year ``Y`` (default: the registry's last) with comparison year ``Y - 1``:
     the public indicator tables of every level (``Y`` compared with ``Y - 1``, and
     ``Y - 1`` alone), the public choropleth maps of ``map_indicators`` at
-    ``map_levels``, the report of ``departement`` and the report of its région.
+    ``map_levels``, the report of ``departement`` and the report of its région
+    (``reports``: which of the two).
 
     Returns
     -------
@@ -165,6 +167,8 @@ def produce(registry: str | os.PathLike[str], out: str | os.PathLike[str], *,
             items.append({"kind": "map", "level": level, "year": y, "indicator": indicator,
                           "path": name, "seconds": round(took, 2)})
     for level, code in (("departement", departement), ("region", region)):
+        if level not in reports:
+            continue
         name = f"report_{level}_{code}"
         took = _cli(["report", "-r", reg_path, "--year", str(y), "--territory", code,
                      "--level", level, "--compare-year", str(prev), "--out", str(out / name)])
@@ -178,20 +182,21 @@ def produce(registry: str | os.PathLike[str], out: str | os.PathLike[str], *,
 
 def produce_in_subprocess(registry: str | os.PathLike[str], out: str | os.PathLike[str], *,
                           departement: str, build: dict[str, Any] | None = None,
-                          map_indicators: Sequence[str] = MAP_INDICATORS
+                          map_indicators: Sequence[str] = MAP_INDICATORS,
+                          reports: Sequence[str] = ("departement", "region")
                           ) -> subprocess.Popen[bytes]:
     """Start ``python -m tests.attacker produce`` (optionally building the registry
     first with ``ecosystem.demo.build_demo(**build)``); the caller waits on it. Its
     output goes to ``out`` + ``.log``."""
     argv = [sys.executable, "-m", "tests.attacker", "produce", "--registry", str(registry),
             "--out", str(out), "--departement", departement,
-            "--maps", ",".join(map_indicators)]
+            "--maps", ",".join(map_indicators), "--reports", ",".join(reports)]
     if build is not None:
         argv += ["--build", json.dumps(build)]
-    log = open(Path(out).with_suffix(".log"), "wb")  # noqa: SIM115 - closed by the caller
     env = dict(os.environ, PYTHONWARNINGS="ignore")
-    return subprocess.Popen(argv, cwd=str(ROOT), stdout=log, stderr=subprocess.STDOUT,
-                            env=env)
+    with open(Path(out).with_suffix(".log"), "wb") as log:
+        return subprocess.Popen(argv, cwd=str(ROOT), stdout=log, stderr=subprocess.STDOUT,
+                                env=env)
 
 
 # ---------------------------------------------------------------------------
@@ -590,7 +595,8 @@ def _solve_component(rows: list[tuple[dict[int, float], float, float]], free: li
     safe), ``"bounds"`` (outer bounds by propagation that already break a rule),
     ``"exact"`` (the LP's minimum and maximum) or ``"undecided"`` (the budget of LP
     solves, ``budget[0]``, ran out; outer bounds). With ``quick``, no LP is solved once
-    the bounds already show a target narrowed (the release fails anyway).
+    the bounds already show a target narrowed (the release fails anyway): the targets
+    not shown narrowed are ``"skipped"``.
     """
     from scipy import sparse
 
@@ -736,6 +742,8 @@ def _solve_component(rows: list[tuple[dict[int, float], float, float]], free: li
             out.append((float(smin[i]), float(smax[i]), "exact"))
         elif proven[i]:
             out.append((float(olo[i]), float(ohi[i]), "bounds"))
+        elif quick and proven.any():
+            out.append((float(olo[i]), float(ohi[i]), "skipped"))
         else:
             out.append((float(olo[i]), float(ohi[i]), "undecided"))
     return out
@@ -836,6 +844,7 @@ class AttackResult:
     truth_violations: list[str]
     kinds: dict[str, int]
     n_zero: int = 0
+    n_skipped: int = 0
 
     def by_kind(self) -> dict[str, int]:
         """Failures by the kind of artefact that suppressed the count."""
@@ -867,6 +876,8 @@ class Attack:
         #: unknowns of the counts published as 0 (a cell inside is 0 by a published
         #: zero, not by a failure of the suppression)
         self.zero_sets: list[set[int]] = []
+        #: values read (numbers or ``s``) by kind of artefact
+        self.read: dict[str, int] = defaultdict(int)
         self._truth: dict[tuple[int, str, str], float] = {}
         for y, frame in self.truth.items():
             for var in frame.columns:
@@ -1024,11 +1035,14 @@ class Attack:
         targets = list(self.targets.values())
         failures, undecided = [], []
         zero = self.published_zeros()
-        n_zero = 0
+        n_zero = n_skipped = 0
         for t, (lo, hi, how) in zip(targets, self.intervals(targets=targets, budget=budget,
                                                             quick=quick), strict=True):
             if how == "undecided":
                 undecided.append(t)
+                continue
+            if how == "skipped":
+                n_skipped += 1
                 continue
             rules = _judge(t.true, lo, hi)
             if rules == ["(b) single value"] and _integer_interval(lo, hi)[1] == 0 \
@@ -1049,7 +1063,7 @@ class Attack:
         for r in self.rows:
             kinds[r.kind] += 1
         return AttackResult(failures, undecided, len(targets), self.truth_violations(),
-                            dict(kinds), n_zero)
+                            dict(kinds), n_zero, n_skipped)
 
     def published_zeros(self) -> set[int]:
         """Unknowns that are 0 because a count published as 0 contains them: the
@@ -1119,9 +1133,9 @@ class _Builder:
         """One published value of indicator ``name`` for a territory and year."""
         parsed = parse_number(text)
         where = f"{source} {name} {level} {code} {year}"
+        if parsed is not None:
+            self.a.read[kind] += 1
         if name in COUNT_COLUMNS:
-            if parsed is None and text.strip() and parsed != SECRET:
-                return
             self.a.add_count(year, COUNT_COLUMNS[name], communes, parsed, kind, source,
                              level, code)
         elif name in RATIO_COLUMNS:
@@ -1316,6 +1330,7 @@ class _Builder:
                 if var is None or i >= len(row):
                     continue
                 parsed = parse_number(row[i])
+                self.a.read["report"] += parsed is not None
                 self.a.add_count(year, var, members, parsed, "report", source, lvl, sub_code)
 
     def _aux_table(self, rows: list[list[str]], source: str, year: int, level: str,
@@ -1334,6 +1349,7 @@ class _Builder:
                 parsed = parse_number(row[j])
                 if parsed is None:
                     continue
+                self.a.read["report"] += 1
                 true = None if truth is None else float(truth.get((r, h), 0.0))
                 v = self.a.aux((source, r, h), true)
                 cells[(r, h)] = v
@@ -1546,11 +1562,15 @@ def tau_audit(attack: Attack, var: str, year: int, workdir: str | os.PathLike[st
     flags = flags[flags["commune"].isin(geo.communes.index)]
     communes = flags["commune"].astype(str).tolist()
     deps = [geo.level_of("departement", c) for c in communes]
-    micro = {"dep": deps, "commune": communes,
-             "value": [int(v) for v in flags[var].to_numpy(dtype=bool)]}
+    values = [int(v) for v in flags[var].to_numpy(dtype=bool)]
     truth = flags.groupby("commune")[var].sum()
-    truth_dep = pd.Series(flags[var].to_numpy(dtype=int), index=deps).groupby(level=0).sum()
+    truth_dep = pd.Series(values, index=deps, dtype=int).groupby(level=0).sum()
     region = geo.level_of("region", communes[0])
+    # the engine takes the smallest cell of the table as every cell's lower bound: a
+    # published empty commune (0) keeps it at 0, as for any count
+    zc = "Z" * max(len(c) for c in communes)
+    zd = ("Y" if len(zc) == max(len(d) for d in deps) else "Z") * max(len(d) for d in deps)
+    micro = {"dep": [*deps, zd], "commune": [*communes, zc], "value": [*values, 0]}
     cells: list[tuple[str, str, str, float]] = []  # (level, code, apriori code, true)
     for c in sorted(set(communes)):
         cells.append(("commune", c, c, float(truth.get(c, 0))))
@@ -1604,9 +1624,10 @@ def tau_audit(attack: Attack, var: str, year: int, workdir: str | os.PathLike[st
 def format_failures(result: AttackResult, title: str, limit: int = 60) -> str:
     """A readable list of the failures of an attack."""
     lines = [f"{title}: {len(result.failures)} of {result.n_targets} suppressed counts "
-             f"narrowed too much, {len(result.undecided)} undecided ({result.n_zero} "
-             f"inside a count published as 0, not counted); by artefact that suppressed "
-             f"them: {result.by_kind()}"]
+             f"narrowed too much ({result.n_zero} inside a count published as 0 not "
+             f"counted; {len(result.undecided)} left undecided by the LP budget; "
+             f"{result.n_skipped} not searched once failures were shown); by artefact "
+             f"that suppressed them: {result.by_kind()}"]
     needs: dict[str, int] = defaultdict(int)
     for f in result.failures:
         needs[", ".join(f.needs) or "(several artefacts, each enough)"] += 1
@@ -1629,6 +1650,8 @@ def _main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--build", help="JSON keyword arguments of ecosystem.demo.build_demo")
     p.add_argument("--maps", default=",".join(MAP_INDICATORS),
                    help="indicators of the public maps, comma-separated")
+    p.add_argument("--reports", default="departement,region",
+                   help="reports to write: departement, region or both, comma-separated")
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore")
     if args.build:
@@ -1636,7 +1659,8 @@ def _main(argv: Sequence[str] | None = None) -> int:
 
         build_demo(args.registry, **json.loads(args.build))
     produce(args.registry, args.out, departement=args.departement, year=args.year,
-            map_indicators=[m for m in args.maps.split(",") if m])
+            map_indicators=[m for m in args.maps.split(",") if m],
+            reports=[r for r in args.reports.split(",") if r])
     return 0
 
 

@@ -311,6 +311,9 @@ class Release:
     def compare_year(self) -> int:
         return int(self.manifest["compare_year"])
 
+    def __repr__(self) -> str:
+        return f"Release({str(self.root)!r})"
+
     def items(self, kind: str) -> list[dict[str, Any]]:
         return [a for a in self.manifest["artefacts"] if a["kind"] == kind]
 
@@ -464,7 +467,7 @@ class Failure:
         t = self.target
         hi = "inf" if math.isinf(self.hi) else f"{self.hi:g}"
         true = "?" if t.true is None else f"{t.true:g}"
-        needs = f"; pinned only with {', '.join(self.needs)}" if self.needs else ""
+        needs = f"; only with {', '.join(self.needs)}" if self.needs else ""
         within = " within" if self.how == "bounds" else ""
         return (f"{t.what} {t.level} {t.code} {t.year}: true {true}, interval{within} "
                 f"[{self.lo:g}, {hi}] ({'; '.join(self.rules)}); suppressed in "
@@ -845,6 +848,7 @@ class AttackResult:
     kinds: dict[str, int]
     n_zero: int = 0
     n_skipped: int = 0
+    attributed: bool = False
 
     def by_kind(self) -> dict[str, int]:
         """Failures by the kind of artefact that suppressed the count."""
@@ -955,8 +959,8 @@ class Attack:
 
     def add_ratio(self, year: int, name: str, communes: Iterable[str], value: Any,
                   text: str, kind: str, source: str, level: str, code: str) -> None:
-        """A published ratio ``factor * num / den`` (an interval from its rounding; empty:
-        no denominator; ``s``: a target when it is the only form of its numerator)."""
+        """A published ratio ``factor * num / den`` (an interval from its rounding; ``s``: a
+        target when it is the only form of its numerator; an empty value says nothing)."""
         num, den, factor = RATIO_COLUMNS[name]
         communes = list(communes)
         n = self.expr(year, num, communes)
@@ -966,11 +970,8 @@ class Attack:
                 self.add_target(self.cell_key(year, num, communes), n, num, level, code,
                                 year, kind, source.split(" ")[0])
             return
-        if value is None:
-            if kind == "indicators" and text.strip() == "":
-                self.add_row(d, 0.0, 0.0, kind, source + " (empty)")
-            return
-        self.add_ratio_rows(n, d, factor, value, kind, source)
+        if isinstance(value, Number):
+            self.add_ratio_rows(n, d, factor, value, kind, source)
 
     def add_ratio_rows(self, n: dict[int, float], d: dict[int, float], factor: float,
                        value: Number, kind: str, source: str) -> None:
@@ -1034,6 +1035,7 @@ class Attack:
         propagation already shows a failure."""
         targets = list(self.targets.values())
         failures, undecided = [], []
+        attributed = False
         zero = self.published_zeros()
         n_zero = n_skipped = 0
         for t, (lo, hi, how) in zip(targets, self.intervals(targets=targets, budget=budget,
@@ -1052,6 +1054,7 @@ class Attack:
             if rules:
                 failures.append(Failure(t, *_integer_interval(lo, hi), rules, how))
         if attribute and failures:
+            attributed = True
             kinds = sorted({r.kind for r in self.rows} - {"structure"})
             for kind in kinds:
                 again = self.intervals(exclude=[kind], targets=[f.target for f in failures],
@@ -1063,7 +1066,7 @@ class Attack:
         for r in self.rows:
             kinds[r.kind] += 1
         return AttackResult(failures, undecided, len(targets), self.truth_violations(),
-                            dict(kinds), n_zero, n_skipped)
+                            dict(kinds), n_zero, n_skipped, attributed)
 
     def published_zeros(self) -> set[int]:
         """Unknowns that are 0 because a count published as 0 contains them: the
@@ -1150,9 +1153,6 @@ class _Builder:
                                        math.inf)):
                     self.a.add_row({v: -bound * c for v, c in d.items()}, lo, hi, kind,
                                    where)
-            elif parsed is None and kind == "indicators" and text.strip() == "" \
-                    and n_actors.value > 0:
-                self.a.add_row(d, 0.0, 0.0, kind, where + " (empty)")
 
     def change(self, name: str, year: int, before: int, communes: Sequence[str], text: str,
                kind: str, source: str) -> None:
@@ -1465,14 +1465,11 @@ class _Builder:
         firms_e = self.a.expr(year, "firms", home)
         order = [cells[(row[0].strip(), head[1])] for row in rows[1:]
                  if (row[0].strip(), head[1]) in cells]
-        for v in order:
+        for v in order:  # (their order by count is not used: it may differ when hidden)
             coefs = {v: 1.0}
             for k, c in firms_e.items():
                 coefs[k] = coefs.get(k, 0.0) - c
             self.a.add_row(coefs, -math.inf, 0.0, "report", f"{source} <= firms")
-        for upper, lower in zip(order, order[1:], strict=False):  # sorted by count
-            self.a.add_row({upper: 1.0, lower: -1.0}, 0.0, math.inf, "report",
-                           f"{source} order")
 
     def _report_generic(self, rows: list[list[str]], level: str, code: str, year: int,
                         source: str) -> None:
@@ -1628,10 +1625,11 @@ def format_failures(result: AttackResult, title: str, limit: int = 60) -> str:
              f"counted; {len(result.undecided)} left undecided by the LP budget; "
              f"{result.n_skipped} not searched once failures were shown); by artefact "
              f"that suppressed them: {result.by_kind()}"]
-    needs: dict[str, int] = defaultdict(int)
-    for f in result.failures:
-        needs[", ".join(f.needs) or "(several artefacts, each enough)"] += 1
-    lines.append(f"  pinned only with: {dict(needs)}")
+    if result.attributed:
+        needs: dict[str, int] = defaultdict(int)
+        for f in result.failures:
+            needs[", ".join(f.needs) or "(not shown by removing one kind)"] += 1
+        lines.append(f"  narrowed only with: {dict(needs)}")
     for f in result.failures[:limit]:
         lines.append("  " + f.line())
     if len(result.failures) > limit:

@@ -196,6 +196,7 @@ class ReportQueue:
     'done'
     >>> q.get("a") is None, (root / "a").exists()  # keep=1: the older one is deleted
     (True, False)
+    >>> shutil.rmtree(root)
     """
 
     def __init__(self, root: Callable[[], Path], *, workers: int = 1,
@@ -219,7 +220,8 @@ class ReportQueue:
     def submit(self, key: str, build: Callable[[Path], None], *, staff: bool,
                owner: str, about: dict[str, Any] | None = None) -> ReportJob:
         """Queue ``build(folder)`` under ``key`` (or return the job already built or
-        waiting for it); ``about`` is kept with the job (what the page says of it).
+        waiting for it); ``folder`` is created for it, and deleted if the build fails.
+        ``about`` is kept with the job (what the page says of it).
 
         Raises
         ------
@@ -312,6 +314,7 @@ class ReportQueue:
             folder = self._root() / key
             error = None
             try:
+                folder.mkdir(parents=True, exist_ok=True)
                 build(folder)
             except Exception as exc:  # the worker survives any report; the page says why
                 error = str(exc.args[0] if exc.args else exc)[:500] or type(exc).__name__

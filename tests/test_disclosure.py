@@ -450,27 +450,3 @@ def test_checker_catches_an_unprotected_table():
     leaky.table.loc["r1", "A"] = 5  # only the primary cell left: the total reveals it
     with pytest.raises(AssertionError, match="deducible"):
         assert_protected(leaky, counts, counts)
-
-
-def test_publish_indicators_by_hand() -> None:
-    """Three départements of 2, 10 and 40 firms: the first is 's' in every firm-based
-    column; for the counts, the next smallest one is suppressed too (the région's total
-    would give the first away); actor-only columns are untouched."""
-    from ecosystem.disclosure import publish_indicators
-
-    table = pd.DataFrame({
-        "code": ["a", "b", "c"], "name": ["A", "B", "C"], "level": "departement",
-        "year": 2025, "n_firms": [2, 10, 40], "n_exporters": [1, 5, 20],
-        "iso_density": [50.0, 20.0, 10.0], "n_actors": [1, 2, 3]})
-    rows = []
-    for code, n, exporters in (("a", 2, 1), ("b", 10, 5), ("c", 40, 20)):
-        for i in range(n):
-            rows.append({"departement": code, "year": 2025,
-                         "stage": "direct_export" if i < exporters else "local",
-                         "posture": "reactive", "iso": "", "groupement": ""})
-    out = publish_indicators(table, pd.DataFrame(rows))
-    assert out["n_firms"].tolist() == ["s", "s", 40]
-    assert out["n_exporters"].tolist() == ["s", "s", 20]
-    assert out["iso_density"].tolist() == ["s", 20.0, 10.0]
-    assert out["n_actors"].tolist() == [1, 2, 3]
-    assert out["name"].tolist() == ["A", "B", "C"]

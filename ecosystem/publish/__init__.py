@@ -3,11 +3,14 @@
 - :mod:`ecosystem.publish.tau`: primary and secondary suppression of the
   territorial count tables by τ-Argus;
 - :mod:`ecosystem.publish.release`: the indicator tables as published (derived
-  values follow their inputs, scores from published values only).
+  values follow their inputs, scores from published values only);
+- :mod:`ecosystem.publish.tables`: the disclosure rules and small tables;
+- :mod:`ecosystem.publish.plans`: relay plans offered as alternatives, what-if.
 
 The rules are described in ``docs/disclosure.md``.
 """
 
+from .plans import public_relay_sites, public_unserved_total, public_what_if
 from .release import (
     DEPENDS,
     HIERARCHIES,
@@ -22,4 +25,5 @@ from .tau import STATUSES, TOTAL_CODE, protect_counts, protect_tables
 
 __all__ = ["DEPENDS", "HIERARCHIES", "PROTECTED", "export_public_indicators", "hidden_counts",
            "indicator_masks", "protected_counts", "public_indicators", "STATUSES", "TOTAL_CODE",
-           "protect_counts", "protect_tables"]
+           "protect_counts", "protect_tables", "public_relay_sites", "public_unserved_total",
+           "public_what_if"]

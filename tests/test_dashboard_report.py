@@ -163,6 +163,12 @@ def test_split_manifest(tmp_path) -> None:  # type: ignore[no-untyped-def]
         "registry": {"sha256": "ab", "synthetic": True}, "parameters": {"year": 2025},
         "files": {"report.pdf": "cd"}, "disclosure": {"rules": {"min_firms": 3}}}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["audit.json", "manifest.json"]
+    # a report that writes its audit apart already: the audit kept, the manifest filtered
+    (tmp_path / "manifest.json").write_text(json.dumps({**full, "disclosure": {
+        "rules": {"min_firms": 3}}}), encoding="utf-8")
+    split_manifest(tmp_path)
+    assert json.loads((tmp_path / "audit.json").read_text(encoding="utf-8")) == full
+    assert (tmp_path / "manifest.json").read_text(encoding="utf-8") == public
 
 
 def test_same_years_refused(page) -> None:  # type: ignore[no-untyped-def]

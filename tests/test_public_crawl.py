@@ -52,7 +52,8 @@ log = logging.getLogger("crawl")
 #: Words of a field, column or component id counting firms (English and French).
 _FIRM_WORDS = re.compile(
     r"firm|sme|pme|entreprise|exporter|exporting|exportatric|unserved|desservi|"
-    r"accompagn|member|membre|born_global|reached|covered|group_size(?!s)|within_d|groupement")
+    r"accompagn|member|membre|born_global|reached|covered|group_size(?!s)|within_d|"
+    r"en_groupement")
 #: Words of a field that is not a count even when it names firms: shares, rates, ranks,
 #: scores, distances, weights, changes between years, names and codes.
 _NOT_A_COUNT = re.compile(
@@ -71,11 +72,12 @@ def counts_firms(name: str) -> bool:
     --------
     >>> [counts_firms(n) for n in ("n_firms", "n_exporters", "born_global_count",
     ...  "groupement_members", "newly_covered_firms", "firms_within_d", "ov-kf-n_firms",
-    ...  "unserved_count")]
-    [True, True, True, True, True, True, True, True]
+    ...  "unserved_count", "PME actives", "En groupement à l'export", "Non desservies")]
+    [True, True, True, True, True, True, True, True, True, True, True]
     >>> [counts_firms(n) for n in ("n_actors", "unserved_share", "exporters_per_1000_firms",
-    ...  "covered_weight", "n_firms_change", "imi", "group_max_distance_km", "firm_name")]
-    [False, False, False, False, False, False, False, False]
+    ...  "covered_weight", "n_firms_change", "imi", "group_max_distance_km", "firm_name",
+    ...  "Groupements proposés", "act-kf-group-sizes", "Part de PME non accompagnées")]
+    [False, False, False, False, False, False, False, False, False, False, False]
     """
     low = re.sub(r"[\s-]+", "_", name.casefold())
     return bool(_FIRM_WORDS.search(low)) and not _NOT_A_COUNT.search(low)
@@ -679,11 +681,12 @@ class CountScan:
                     self.check("component", part.strip(), f"{where}: {cid} shows {value!r}")
         if node.get("type") == "Table":
             table_firms = counts_firms(cid)
+            by_actor = bool(_ACTORS.search(cid))  # rows of actors' categories, not firms
             for col, row, cell in _table_cells(node):
                 if col and _NOT_A_COUNT.search(col.casefold()) and not re.fullmatch(
                         r"\d{4}", col):
                     continue
-                if table_firms or counts_firms(col) or counts_firms(row):
+                if table_firms or counts_firms(col) or (counts_firms(row) and not by_actor):
                     self.check("table cell", cell, f"{where}: table {cid or '?'} "
                                f"[{row} / {col}]")
 
@@ -704,11 +707,12 @@ class CountScan:
         sep = ";" if first.count(";") >= first.count(",") else ","
         reader = csv.reader(io.StringIO(text), delimiter=sep)
         header = next(reader, [])
+        by_actor = bool(_ACTORS.search(where.rsplit("/", 1)[-1]))  # a table of actors
         for row in reader:
             label = row[0] if row else ""
             for col, cell in zip(header, row, strict=False):
-                if counts_firms(col) or (counts_firms(label) and not _NOT_A_COUNT.search(
-                        col.casefold())):
+                if counts_firms(col) or (counts_firms(label) and not by_actor and
+                                         not _NOT_A_COUNT.search(col.casefold())):
                     self.check("csv cell", cell, f"{where}: [{label} / {col}]")
 
     # -- any body ------------------------------------------------------------
@@ -738,6 +742,9 @@ class CountScan:
                 self.check("json field", value, f"{where}: {key}")
 
 
+#: A table whose rows are actors or their categories ("Grande entreprise (portage)" is a
+#: category of actors): its row labels say nothing of firms.
+_ACTORS = re.compile(r"acteur|actor", re.IGNORECASE)
 _PAIR = re.compile(r'"([A-Za-z_][\w-]*)"\s*:\s*("?)(-?[\d.]+)\2')
 #: "PME actives : 2" in a popup or a hover text: a label, a colon, a bare number.
 _LABELLED = re.compile(r'(?:^|[>\n"]|<br>)\s*([^<>:"\n]{2,80}?)\s*:\s*'

@@ -382,11 +382,13 @@ def public_manifest(manifest: dict[str, Any]) -> dict[str, Any]:
 
 
 def split_manifest(folder: Path) -> None:
-    """Move the manifest the report wrote in ``folder`` to :data:`AUDIT_FILE` (staff)
-    and write the public one (:func:`public_manifest`) as ``manifest.json``."""
+    """Make ``manifest.json`` in ``folder`` the public one (:func:`public_manifest`),
+    with the report's whole manifest in :data:`AUDIT_FILE` (staff): the one the report
+    wrote there, or else its ``manifest.json`` moved there."""
     path = folder / "manifest.json"
     full = json.loads(path.read_text(encoding="utf-8"))
-    path.replace(folder / AUDIT_FILE)
+    if not (folder / AUDIT_FILE).is_file():
+        path.replace(folder / AUDIT_FILE)
     tmp = folder / "manifest.json.tmp"
     tmp.write_text(json.dumps(public_manifest(full), ensure_ascii=False, indent=1),
                    encoding="utf-8")

@@ -45,14 +45,22 @@ WORKERS = 2
 TIMEOUT_S = 1500.0
 
 
+class Releases(dict[str, tuple[Any, Path]]):
+    """Release and registry path by name (a short repr for the failure reports)."""
+
+    def __repr__(self) -> str:
+        return f"Releases({', '.join(self)})"
+
+
 @pytest.fixture(scope="module")
-def releases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Any, Path]]:
+def releases(tmp_path_factory: pytest.TempPathFactory) -> Releases:
     """The artefacts of every registry, built through the command line (two at a time,
     each in its own process)."""
     root = tmp_path_factory.mktemp("releases")
-    pending = list(REGISTRIES)
+    # the longest first, so that the two workers end together
+    pending = sorted(REGISTRIES, key=lambda r: (r[0] != "demo", -r[1]["n_firms"]))
     running: list[tuple[str, Any, Path, Path]] = []
-    done: dict[str, tuple[Any, Path]] = {}
+    done = Releases()
     try:
         while pending or running:
             while pending and len(running) < WORKERS:

@@ -722,8 +722,10 @@ class CountScan:
             for item in [*body.request.get("inputs", []), *body.request.get("state", [])]:
                 if isinstance(item, dict):
                     context[f"{item.get('id')}.{item.get('property')}"] = item.get("value")
-        where = f"{name.split('?')[0]} ({body.request.get('output')})" if body.request \
-            else name
+        asked = ", ".join(f"{k}={v!r}" for k, v in context.items()
+                          if isinstance(v, (str, int, float)) and "lang" not in k)
+        where = f"{name.split('?')[0]} ({body.request.get('output')}; {asked})" \
+            if body.request else name
         # "Label : value" lines: map popups, figure hovers, report pages
         for label, value in _LABELLED.findall(_plain(text)):
             if counts_firms(label):

@@ -39,14 +39,11 @@ from ecosystem.settings import get_settings
 from . import auth, limits, public
 from .data import DashboardData
 from .i18n import LANGS, t
+from .pages import PAGE_MODULES
 
 __all__ = ["create_app", "PAGE_MODULES", "PageContext", "pages", "content_security_policy",
            "security_headers"]
 
-#: The pages in navigation order.
-PAGE_MODULES: tuple[str, ...] = (
-    "overview", "map", "network", "unserved", "activation", "territories", "report", "data",
-)
 
 
 @dataclass(frozen=True)

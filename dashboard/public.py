@@ -48,6 +48,7 @@ from typing import Any
 from flask import Response, request
 
 from . import auth
+from .pages import PAGE_MODULES
 
 __all__ = ["PUBLIC_PAGES", "PUBLIC_OUTPUTS_BY_PAGE", "PUBLIC_OUTPUTS", "PUBLIC_ROUTES",
            "CALLBACK_RULE", "PAGE_RULES", "output_ids", "is_public_output_spec",
@@ -164,8 +165,6 @@ def _sent_ids(outputs: Any) -> Iterable[str] | None:
 
 
 def _modules() -> list[ModuleType]:
-    from .app import PAGE_MODULES
-
     return [import_module(f"dashboard.pages.{name}") for name in PAGE_MODULES]
 
 

@@ -48,7 +48,12 @@ from ecosystem import (
     catalogue,
 )
 from ecosystem.formatting import format_number, format_percent, format_points, format_value
-from ecosystem.publish.plans import public_relay_sites, public_unserved_total, public_what_if
+from ecosystem.publish.plans import (
+    public_relay_sites,
+    public_ties,
+    public_unserved_total,
+    public_what_if,
+)
 from ecosystem.settings import POSTURES, RELATION_KINDS, STAGES, get_settings
 
 from .. import components as ui
@@ -1073,8 +1078,11 @@ def register(app: Any, data: Any) -> None:
                           lambda: data.ties(int(year), int(top)) is not None)
         except slots.BusyError as exc:
             return [], [], [ui.error_box(str(exc), lang)]
+        staff = is_staff()
         view = _ties_view(data, int(year), int(top), lang)
         ties = data.ties(int(year), int(top))
+        if not staff:  # the firms a tie brings within reach are not published
+            view, ties = public_ties(view), public_ties(ties)
         before = ties.attrs.get("before", {})
         if ties.empty:
             return [], [], [html.P(tr("no_ties", lang))]
@@ -1086,9 +1094,11 @@ def register(app: Any, data: Any) -> None:
             _before_after(f"{tr('kf_efficiency', lang)} ({label})", before.get("efficiency"),
                           float(last["efficiency_after"]), lang, decimals=3,
                           figure_id="act-kf-efficiency"),
-            _before_after(f"{tr('kf_reached', lang)} ({label})", before.get("firms_reached"),
-                          int(last["firms_reached_after"]), lang, figure_id="act-kf-reached"),
         ]
+        if staff:
+            figures.append(_before_after(
+                f"{tr('kf_reached', lang)} ({label})", before.get("firms_reached"),
+                int(last["firms_reached_after"]), lang, figure_id="act-kf-reached"))
         return ui.table_records(view), [], figures
 
     @app.callback(Output("act-relays-table", "data"), Output("act-relays-table",

@@ -10,7 +10,13 @@
 The rules are described in ``docs/disclosure.md``.
 """
 
-from .plans import public_relay_sites, public_unserved_total, public_what_if
+from .plans import (
+    TIE_FIRM_COLUMNS,
+    public_relay_sites,
+    public_ties,
+    public_unserved_total,
+    public_what_if,
+)
 from .release import (
     DEPENDS,
     HIERARCHIES,
@@ -26,4 +32,4 @@ from .tau import STATUSES, TOTAL_CODE, protect_counts, protect_tables
 __all__ = ["DEPENDS", "HIERARCHIES", "PROTECTED", "export_public_indicators", "hidden_counts",
            "indicator_masks", "protected_counts", "public_indicators", "STATUSES", "TOTAL_CODE",
            "protect_counts", "protect_tables", "public_relay_sites", "public_unserved_total",
-           "public_what_if"]
+           "public_what_if", "public_ties", "TIE_FIRM_COLUMNS"]

@@ -15,7 +15,8 @@ import pandas as pd
 from .release import protected_counts
 from .tables import SECRET, TOTAL_LABEL, involves_firms, protect_alternatives
 
-__all__ = ["public_relay_sites", "public_what_if", "public_unserved_total"]
+__all__ = ["public_relay_sites", "public_what_if", "public_unserved_total", "TIE_FIRM_COLUMNS",
+           "public_ties"]
 
 
 def _published(value: Any, column: str) -> Any:
@@ -135,3 +136,31 @@ def public_unserved_total(registry: Any, year: int) -> Any:
     if str(cell["status"].iloc[0]) != "safe":
         return SECRET
     return int(cell["value"].iloc[0])
+
+
+#: Columns of the recommended-ties table that rest on firms: the firms a tie brings within
+#: reach, the running total after each tie, and the score (its firm term, with the other
+#: terms published, would give the firms away).
+TIE_FIRM_COLUMNS: tuple[str, ...] = ("gain_firms_reached", "firms_reached_after", "score")
+
+
+def public_ties(ties: pd.DataFrame) -> pd.DataFrame:
+    """The recommended ties as published: the columns of :data:`TIE_FIRM_COLUMNS` are
+    :data:`SECRET` (a tie may bring one or two firms within reach, in no table with
+    totals); the network measures are published.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"rank": [1], "gain_components": [1], "gain_firms_reached": [2],
+    ...                   "score": [3.5]})
+    >>> public_ties(t)[["gain_components", "gain_firms_reached", "score"]].values.tolist()
+    [[1, 's', 's']]
+    """
+    out = ties.copy()
+    for col in TIE_FIRM_COLUMNS:
+        if col in out:
+            out[col] = pd.Series(SECRET, index=out.index, dtype=object)
+    before = dict(out.attrs.get("before", {}))
+    before.pop("firms_reached", None)
+    out.attrs["before"] = before
+    return out

@@ -977,7 +977,7 @@ class Attack:
                        value: Number, kind: str, source: str) -> None:
         """``|factor * n - value * d| <= tol * d`` (an equality when the value is printed
         to the float's precision)."""
-        if value.value == 0.0 and value.tol * sum(d.values()) < factor:
+        if value.value == 0.0:  # printed as 0 (a cell inside pinned at 0 is 0 by it)
             self.zero_sets.append(set(n))
         if value.tol <= 1e-9 * max(1.0, abs(value.value)):
             coefs = {v: factor * a for v, a in n.items()}
@@ -1100,7 +1100,7 @@ class Attack:
 
 _LEVEL_WORDS = {"département": "departement", "région": "region", "epci": "epci",
                 "commune": "commune"}
-_CODE_IN_LABEL = re.compile(r"\(([0-9A-Za-z]+)\)\s*$")
+_CODE_IN_LABEL = re.compile(r"\(([0-9A-Za-z]+)\)[^()]*$")  # "Name (code)", maybe " *" after
 _SUB_COLUMNS = {"pme actives": "firms", "exportatrices": "exp", "born global": "born",
                 "en groupement à l'export": "group", "non desservies": "unserved"}
 
@@ -1387,6 +1387,10 @@ class _Builder:
                               home: list[str], year: int, source: str) -> None:
         firms = self._firms_of(home, year)
         truth = None
+        head = [h.strip() for h in rows[0]]
+        # the firms of each stage: a "Total" column, or the only column ("PME actives")
+        whole = "Total" if "Total" in head else head[1] if len(head) == 2 else "Total"
+        rows = [[head[0], *["Total" if h == whole else h for h in head[1:]]], *rows[1:]]
         head = [h.strip() for h in rows[0]]
         if firms is not None:
             truth = {}

@@ -1319,6 +1319,8 @@ class _Builder:
                 if m:
                     sub_code = m.group(1)
                     members = sorted(self.geo.members(sub, sub_code) & home_set)
+                    if not members:  # not a part of the territory in the geography: unplaced
+                        continue
                 else:  # firms without a code of the sub-level
                     sub_code = "(none)"
                     members = sorted(c for c in home if not self.geo.level_of(sub, c))

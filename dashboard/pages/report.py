@@ -47,6 +47,8 @@ from typing import Any
 from dash import Input, Output, State, ctx, dcc, html
 from flask import Response, abort, request, send_file
 
+from report.render import public_manifest
+
 from .. import auth
 from ..components import (
     error_box,
@@ -349,36 +351,6 @@ QUEUE = ReportQueue(_workdir, workers=WORKERS, public_pending=PUBLIC_PENDING,
 
 def _key(params: tuple[Any, ...]) -> str:
     return hashlib.sha256(repr(params).encode()).hexdigest()[:20]
-
-
-def public_manifest(manifest: dict[str, Any]) -> dict[str, Any]:
-    """What the public may read of a report's manifest: its parameters and hashes
-    (of the registry and of every file), and the rules of disclosure control; no path,
-    settings, version or audit of suppressed cells.
-
-    Examples
-    --------
-    >>> full = {"report": "r", "generated": "2026-01-01T00:00:00+00:00",
-    ...         "software_version": "1.2", "registry": {"path": "/home/u/r.gpkg",
-    ...         "sha256": "ab", "synthetic": True}, "parameters": {"year": 2025},
-    ...         "settings": {"cache_dir": "/home/u/.cache"}, "files": {"report.pdf": "cd"},
-    ...         "disclosure": {"rules": {"min_firms": 3}, "suppressed_cells": 2,
-    ...                        "audit": [{"row": "x", "n_firms": 1}]}}
-    >>> sorted(public_manifest(full))
-    ['disclosure', 'files', 'generated', 'parameters', 'registry', 'report']
-    >>> public_manifest(full)["registry"]
-    {'sha256': 'ab', 'synthetic': True}
-    >>> public_manifest(full)["disclosure"]
-    {'rules': {'min_firms': 3}}
-    """
-    registry = manifest.get("registry") or {}
-    disclosure = manifest.get("disclosure") or {}
-    return {
-        "report": manifest.get("report"), "generated": manifest.get("generated"),
-        "registry": {k: registry[k] for k in ("sha256", "synthetic") if k in registry},
-        "parameters": manifest.get("parameters"), "files": manifest.get("files"),
-        "disclosure": {k: disclosure[k] for k in ("rules",) if k in disclosure},
-    }
 
 
 def split_manifest(folder: Path) -> None:

@@ -1318,6 +1318,18 @@ class _Builder:
                 m = _CODE_IN_LABEL.search(label)
                 if m:
                     sub_code = m.group(1)
+                    if label.endswith("*"):  # marked: the whole unit, across the border
+                        members = sorted(self.geo.members(sub, sub_code))
+                        lvl = sub
+                        for i, h in enumerate(head[1:], start=1):
+                            var = _SUB_COLUMNS.get(h.strip().lower())
+                            if var is None or i >= len(row):
+                                continue
+                            parsed = parse_number(row[i])
+                            self.a.read["report"] += parsed is not None
+                            self.a.add_count(year, var, members, parsed, "report", source,
+                                             lvl, sub_code)
+                        continue
                     members = sorted(self.geo.members(sub, sub_code) & home_set)
                     if not members:  # not a part of the territory in the geography: unplaced
                         continue

@@ -426,6 +426,14 @@ _INDICATOR_LIST: tuple[Indicator, ...] = (
         when_empty="zero", cases=(("no_actor", "zero"),),
     ),
     Indicator(
+        "proactive_exporters", "PME exportatrices proactives", "Proactive exporters",
+        "dynamism",
+        "Exporting firms with posture `proactive` (a missing posture is not proactive).",
+        "firms", 1, "Seed 000 (B. Allali): proactive vs reactive postures.",
+        dtype="int",
+        when_empty="zero", cases=(("no_firm", "zero"),),
+    ),
+    Indicator(
         "proactive_share", "Part de PME exportatrices proactives",
         "Share of proactive exporters", "dynamism",
         "Exporting firms with posture `proactive` / `n_exporters` (a missing posture is "
@@ -535,6 +543,17 @@ _INDICATOR_LIST: tuple[Indicator, ...] = (
         when_empty="no_data", cases=(("no_survey", "no_data"),),
     ),
     # -- accessibility ------------------------------------------------------------------
+    Indicator(
+        "unserved_firms", "PME non accompagnées", "Unserved SMEs",
+        "accessibility",
+        f"Active firms with no active actor of `settings.unserved_categories` (front line) "
+        f"within {_D} (from `proximity.nearest_actors`).",
+        "firms", -1,
+        "Seed 001: « au delà d'une distance, le dispositif n'est plus visible »; "
+        "PRODUCT.md (unserved).",
+        dtype="int",
+        when_empty="zero", cases=(("no_firm", "zero"),),
+    ),
     Indicator(
         "unserved_share", "Part de PME non accompagnées", "Share of unserved SMEs",
         "accessibility",

@@ -373,8 +373,8 @@ def territory_indicators(
         new_ties = _count(src, n) + _count(np.where(tgt == src, -1, tgt), n)
     cols["new_ties"] = new_ties
     cols["new_ties_per_actor"] = _ratio(new_ties, n_act, zero_den=0.0)
-    cols["proactive_share"] = _ratio(
-        _count(fpos, n, contrib["n_proactive"].to_numpy(dtype=bool)), n_exp)
+    cols["proactive_exporters"] = _count(fpos, n, contrib["n_proactive"].to_numpy(dtype=bool))
+    cols["proactive_share"] = _ratio(cols["proactive_exporters"], n_exp)
     cols["born_global_count"] = _count(fpos, n, contrib["n_born_global"].to_numpy(dtype=bool))
     cols["born_global_per_1000_firms"] = _ratio(cols["born_global_count"], n_firms, 1000.0)
     cols["groupement_members"] = _count(fpos, n,
@@ -404,7 +404,8 @@ def territory_indicators(
     cols["external_openness"] = _ratio(_count(apos, n, links), n_act, zero_den=0.0)
 
     # -- proximity and infrastructure ---------------------------------------------------
-    cols["unserved_share"] = _ratio(_count(fpos, n, unserved), n_firms)
+    cols["unserved_firms"] = _count(fpos, n, unserved)
+    cols["unserved_share"] = _ratio(cols["unserved_firms"], n_firms)
     if len(live) and len(front.actors):
         acc = accessibility.firm_accessibility(live, actors, year)
         cols["access_2sfca_mean"] = _mean_by(fpos, acc["access_2sfca"].to_numpy(float), n)

@@ -176,7 +176,7 @@ def _expected(registry: Registry) -> dict[str, dict[str, float]]:
             groupement_members=1, groupement_share=0.5,
             survey_dynamique=4.0, network_cohesion=1.0, coordination_density=1.0,
             has_coordinator=0, external_openness=1 / 2, survey_directionalite=3.0,
-            unserved_share=0.0,
+            unserved_share=0.0, unserved_firms=0, proactive_exporters=1,
             # 2SFCA: C1 reaches no firm of 2025; A1 (100) reaches F1 and F2: 100 / 2 each
             access_2sfca_mean=50.0, broadband_ftth_share=0.9),
         "48": dict(
@@ -188,7 +188,8 @@ def _expected(registry: Registry) -> dict[str, dict[str, float]]:
             groupement_members=0, groupement_share=0.0, survey_dynamique=nan,
             network_cohesion=0.0, coordination_density=0.0, has_coordinator=0,
             external_openness=0.0, survey_directionalite=nan,
-            unserved_share=1.0, access_2sfca_mean=0.0, broadband_ftth_share=0.6),
+            unserved_share=1.0, unserved_firms=2, proactive_exporters=0,
+            access_2sfca_mean=0.0, broadband_ftth_share=0.6),
         "12": dict(
             n_firms=2, n_exporters=0, n_actors=1, actors_per_100_exporters=nan,
             actors_per_1000_km2=1000 * 1 / area["12"], exporters_per_1000_firms=0.0,
@@ -198,7 +199,8 @@ def _expected(registry: Registry) -> dict[str, dict[str, float]]:
             groupement_members=0, groupement_share=0.0, survey_dynamique=nan,
             network_cohesion=1.0,  # its one actor is all of its network
             coordination_density=0.0, has_coordinator=0, external_openness=0.0,
-            survey_directionalite=nan, unserved_share=1.0, access_2sfca_mean=0.0,
+            survey_directionalite=nan, unserved_share=1.0, unserved_firms=2,
+            proactive_exporters=0, access_2sfca_mean=0.0,
             broadband_ftth_share=nan),
         "30": dict(
             n_firms=0, n_exporters=0, n_actors=2, actors_per_100_exporters=nan,
@@ -210,7 +212,8 @@ def _expected(registry: Registry) -> dict[str, dict[str, float]]:
             born_global_per_1000_firms=nan, groupement_members=0, groupement_share=nan,
             survey_dynamique=nan, network_cohesion=1.0, coordination_density=1.0,
             has_coordinator=0, external_openness=1 / 2, survey_directionalite=nan,
-            unserved_share=nan, access_2sfca_mean=nan, broadband_ftth_share=nan),
+            unserved_share=nan, unserved_firms=0, proactive_exporters=0,
+            access_2sfca_mean=nan, broadband_ftth_share=nan),
     }
     for dep, row in exp.items():
         for kind in INFRA_XY:

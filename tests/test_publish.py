@@ -19,7 +19,13 @@ from scipy.optimize import linprog
 
 from ecosystem import catalogue
 from ecosystem.disclosure import SECRET
-from ecosystem.publish import DEPENDS, indicator_masks, protect_counts, public_indicators
+from ecosystem.publish import (
+    DEPENDS,
+    ZERO_NUMERATOR,
+    indicator_masks,
+    protect_counts,
+    public_indicators,
+)
 from ecosystem.registry import Registry
 from ecosystem.settings import get_settings, override
 
@@ -150,14 +156,19 @@ def test_public_table_lists_every_territory_and_hides_small_counts(small) -> Non
         count = int(n.get(code, 0))
         if 1 <= count <= 2:
             assert row["n_firms"] == SECRET, code
-            assert row["exporters_per_1000_firms"] == SECRET, code
+            # a rate beside a hidden count is hidden, unless its numerator is 0 (then 0)
+            assert row["exporters_per_1000_firms"] == SECRET or (
+                int(n_exp.get(code, 0)) == 0
+                and float(row["exporters_per_1000_firms"]) == 0), code
         elif row["n_firms"] != SECRET:
             assert int(row["n_firms"]) == count, code
         e = int(n_exp.get(code, 0))
         if 1 <= e <= 2:
-            for col in ("n_exporters", "exporters_per_1000_firms", "actors_per_100_exporters",
-                        "proactive_share"):
+            for col in ("n_exporters", "exporters_per_1000_firms", "actors_per_100_exporters"):
                 assert row[col] == SECRET, (code, col)
+            # a share of hidden exporters: hidden, or 0 (no proactive exporter: 0 of any
+            # number of exporters, which it does not tell)
+            assert row["proactive_share"] == SECRET or float(row["proactive_share"]) == 0
         elif row["n_exporters"] != SECRET:
             assert int(row["n_exporters"]) == e
 
@@ -175,10 +186,26 @@ def test_rates_are_never_published_beside_a_hidden_count(small) -> None:
             if base is None or base == name:
                 continue
             hidden = pub[base].eq(SECRET)
-            assert pub.loc[hidden, name].eq(SECRET).all(), (name, base)
             hidden_before = pub[f"{base}_compare"].eq(SECRET)
-            assert pub.loc[hidden_before, f"{name}_compare"].eq(SECRET).all()
-            assert pub.loc[hidden | hidden_before, f"{name}_change"].eq(SECRET).all()
+            # a ratio whose numerator is a published 0 is 0 whatever its denominator
+            num = ZERO_NUMERATOR.get(name)
+            zero = zero_before = pd.Series(False, index=pub.index)
+            if num is not None and num != dep:
+                col = {"n_exporters": "n_exporters", "n_born_global": "born_global_count",
+                       "n_groupement": "groupement_members"}.get(num)
+                if col is not None:  # the numerator is printed: 0 there, else s
+                    zero = pub[col].astype(str).eq("0")
+                    zero_before = pub[f"{col}_compare"].astype(str).eq("0")
+                else:  # not printed (unserved firms, ISO weights): s or exactly 0
+                    zero = pub[name].ne(SECRET)
+                    zero_before = pub[f"{name}_compare"].ne(SECRET)
+                for shown, c in ((hidden & zero, name),
+                                 (hidden_before & zero_before, f"{name}_compare")):
+                    assert (pd.to_numeric(pub.loc[shown, c]) == 0).all(), (c, base)
+            assert pub.loc[hidden & ~zero, name].eq(SECRET).all(), (name, base)
+            assert pub.loc[hidden_before & ~zero_before, f"{name}_compare"].eq(SECRET).all()
+            assert pub.loc[(hidden & ~zero) | (hidden_before & ~zero_before),
+                           f"{name}_change"].eq(SECRET).all()
 
 
 def test_scores_come_from_published_values_only(small) -> None:

@@ -21,6 +21,8 @@ from .release import (
     DEPENDS,
     HIERARCHIES,
     PROTECTED,
+    ZERO_NUMERATOR,
+    empty_counts,
     export_public_indicators,
     hidden_counts,
     indicator_masks,
@@ -29,7 +31,8 @@ from .release import (
 )
 from .tau import STATUSES, TOTAL_CODE, protect_counts, protect_tables
 
-__all__ = ["DEPENDS", "HIERARCHIES", "PROTECTED", "export_public_indicators", "hidden_counts",
+__all__ = ["DEPENDS", "HIERARCHIES", "PROTECTED", "ZERO_NUMERATOR", "empty_counts",
+           "export_public_indicators", "hidden_counts",
            "indicator_masks", "protected_counts", "public_indicators", "STATUSES", "TOTAL_CODE",
            "protect_counts", "protect_tables", "public_relay_sites", "public_unserved_total",
            "public_what_if", "public_ties", "TIE_FIRM_COLUMNS"]

@@ -17,7 +17,9 @@ show what it returns, and nothing else. The rules (``docs/disclosure.md``):
    territory only when every count it rests on (:data:`DEPENDS`) is published for
    that territory and year; a comparison column only when the comparison year's
    counts are; a change only when both are. An indicator computed from firm data
-   that is not declared in :data:`DEPENDS` is never published (default deny).
+   that is not declared in :data:`DEPENDS` is never published (default deny). A
+   ratio whose numerator cell is empty is 0 whatever its denominator, and is
+   published (:data:`ZERO_NUMERATOR`).
 3. **Scores from published values only.** The composite index, its dimension
    scores, its rank and rank interval are computed again, by the same function
    (:func:`ecosystem.composite.imi`), on the table where every suppressed value is
@@ -57,7 +59,8 @@ from ..schema import TERRITORY_LEVELS
 from .tables import SECRET, involves_firms
 from .tau import protect_tables
 
-__all__ = ["HIERARCHIES", "DEPENDS", "PROTECTED", "protected_counts", "hidden_counts",
+__all__ = ["HIERARCHIES", "DEPENDS", "ZERO_NUMERATOR", "PROTECTED", "protected_counts",
+           "hidden_counts", "empty_counts",
            "indicator_masks", "public_indicators", "export_public_indicators"]
 
 #: The territorial hierarchies of the published tables, finest level first.
@@ -79,11 +82,13 @@ DEPENDS: dict[str, tuple[str, ...]] = {
     "iso_density": ("iso_weight", "n_firms"),
     "category_reach": ("n_firms",),
     "exporter_growth": ("n_exporters", "n_exporters" + _PREV),
+    "proactive_exporters": ("n_proactive",),
     "proactive_share": ("n_proactive", "n_exporters"),
     "born_global_count": ("n_born_global",),
     "born_global_per_1000_firms": ("n_born_global", "n_firms"),
     "groupement_members": ("n_groupement",),
     "groupement_share": ("n_groupement", "n_firms"),
+    "unserved_firms": ("n_unserved",),
     "unserved_share": ("n_unserved", "n_firms"),
     "access_2sfca_mean": ("n_firms",),
     "airport_km_median": ("n_firms",),
@@ -91,6 +96,20 @@ DEPENDS: dict[str, tuple[str, ...]] = {
     "road_km_median": ("n_firms",),
     "rail_km_median": ("n_firms",),
     "broadband_ftth_share": ("n_firms",),
+}
+
+#: The indicators that are a ratio of a protected table to another: the table of the
+#: numerator. Where that cell is empty (no firm: published as 0 by the table, and so
+#: known to a reader from the totals), the ratio is 0 whatever its denominator, and is
+#: published as 0 even when the denominator is hidden: hiding it would hide nothing
+#: and would make the reader's deduction look like a leak.
+ZERO_NUMERATOR: dict[str, str] = {
+    "exporters_per_1000_firms": "n_exporters",
+    "iso_density": "iso_weight",
+    "proactive_share": "n_proactive",
+    "born_global_per_1000_firms": "n_born_global",
+    "groupement_share": "n_groupement",
+    "unserved_share": "n_unserved",
 }
 
 
@@ -154,6 +173,14 @@ def hidden_counts(counts: pd.DataFrame, table: str, level: str,
     return got.ne("safe").to_numpy(dtype=bool)
 
 
+def empty_counts(counts: pd.DataFrame, table: str, level: str,
+                 codes: Sequence[str]) -> np.ndarray:
+    """Whether the cell of ``table`` of each territory of ``codes`` is empty (no firm:
+    absent from ``counts``, published as 0)."""
+    sel = counts[counts["table"].eq(table) & counts["level"].eq(level)]
+    return ~np.asarray(pd.Index([str(c) for c in codes]).isin(sel["code"].astype(str)))
+
+
 def indicator_masks(codes: Sequence[str], level: str, counts: pd.DataFrame,
                     counts_prev: pd.DataFrame | None) -> pd.DataFrame:
     """Which indicator of each territory of ``codes`` is suppressed (rule 2).
@@ -183,6 +210,8 @@ def indicator_masks(codes: Sequence[str], level: str, counts: pd.DataFrame,
                 else:
                     cache[dep] = hidden_counts(counts, dep, level, codes)
             mask |= cache[dep]
+        if ind.name in ZERO_NUMERATOR:
+            mask &= ~empty_counts(counts, ZERO_NUMERATOR[ind.name], level, codes)
         out[ind.name] = mask
     return pd.DataFrame(out, index=pd.Index([str(c) for c in codes], name="code"))
 

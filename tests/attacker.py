@@ -78,7 +78,7 @@ VARIABLES: tuple[str, ...] = ("firms", "exp", "pro", "born", "group", "unserved"
 #: Count columns of the indicator tables -> variable.
 COUNT_COLUMNS: dict[str, str] = {
     "n_firms": "firms", "n_exporters": "exp", "born_global_count": "born",
-    "groupement_members": "group",
+    "groupement_members": "group", "proactive_exporters": "pro", "unserved_firms": "unserved",
 }
 #: Ratio columns: name -> (numerator, denominator, factor): value = factor * num / den.
 RATIO_COLUMNS: dict[str, tuple[str, str, float]] = {
@@ -90,7 +90,7 @@ RATIO_COLUMNS: dict[str, tuple[str, str, float]] = {
 }
 #: Shares whose numerator is published nowhere as a count: a suppressed share is a
 #: suppressed count (its numerator).
-SHARE_TARGETS: dict[str, str] = {"proactive_share": "pro", "unserved_share": "unserved"}
+SHARE_TARGETS: dict[str, str] = {}
 #: Subsets: (part, whole) for every commune and year.
 SUBSETS: tuple[tuple[str, str], ...] = (
     ("exp", "firms"), ("born", "firms"), ("group", "firms"), ("unserved", "firms"),
@@ -763,18 +763,19 @@ def _intervals(rows: Sequence[Row], targets: Sequence[Target], n_vars: int,
     for r, row in enumerate(rows):
         for v in row.coefs:
             by_var[v].append(r)
-    work = list(range(len(rows)))
-    queued = set(work)
+    # each row's count of unknowns not yet fixed and the sum of its fixed terms, kept up
+    # to date as unknowns get fixed: a row is looked at when one unknown is left in it
+    n_free = np.array([len(row.coefs) for row in rows], dtype=np.int64)
+    k_fixed = np.zeros(len(rows))
+    work = [r for r in range(len(rows)) if n_free[r] == 1]
     while work:
         r = work.pop()
-        queued.discard(r)
-        row = rows[r]
-        free = [v for v in row.coefs if v not in fixed]
-        if len(free) != 1:
+        if n_free[r] != 1:
             continue
-        v = free[0]
+        row = rows[r]
+        v = next(v for v in row.coefs if v not in fixed)
         a = row.coefs[v]
-        k = sum(a2 * fixed[v2] for v2, a2 in row.coefs.items() if v2 in fixed)
+        k = float(k_fixed[r])
         lo, hi = (row.lo - k) / a, (row.hi - k) / a
         if a < 0:
             lo, hi = hi, lo
@@ -783,10 +784,11 @@ def _intervals(rows: Sequence[Row], targets: Sequence[Target], n_vars: int,
             raise AttackError(f"contradiction on {row.source}")
         lb[v], ub[v] = new_lb, max(new_lb, new_ub)
         if ub[v] - lb[v] <= 1e-9:
-            fixed[v] = 0.5 * (lb[v] + ub[v])
+            x = fixed[v] = 0.5 * (lb[v] + ub[v])
             for r2 in by_var[v]:
-                if r2 not in queued:
-                    queued.add(r2)
+                n_free[r2] -= 1
+                k_fixed[r2] += rows[r2].coefs[v] * x
+                if n_free[r2] == 1:
                     work.append(r2)
     comp = _Components(n_vars)
     reduced: list[tuple[dict[int, float], float, float]] = []
@@ -1028,18 +1030,21 @@ class Attack:
                           self.n_vars, budget, quick)
 
     def run(self, budget: int = 200, attribute: bool = True,
-            quick: bool = False) -> AttackResult:
+            quick: bool = False, exclude: Iterable[str] = ()) -> AttackResult:
         """Attack every target; with ``attribute``, name for each failure the artefact
         kinds without which it is no longer shown (by the same search, without single
         LP solves); with ``quick``, stop searching a part of the programme where bound
-        propagation already shows a failure."""
+        propagation already shows a failure; ``exclude``: kinds of rows left out (e.g.
+        ``"structure"``, the subsets such as exporters <= firms)."""
+        exclude = list(exclude)
         targets = list(self.targets.values())
         failures, undecided = [], []
         attributed = False
         zero = self.published_zeros()
         n_zero = n_skipped = 0
-        for t, (lo, hi, how) in zip(targets, self.intervals(targets=targets, budget=budget,
-                                                            quick=quick), strict=True):
+        for t, (lo, hi, how) in zip(targets, self.intervals(exclude, targets=targets,
+                                                            budget=budget, quick=quick),
+                                    strict=True):
             if how == "undecided":
                 undecided.append(t)
                 continue
@@ -1057,7 +1062,8 @@ class Attack:
             attributed = True
             kinds = sorted({r.kind for r in self.rows} - {"structure"})
             for kind in kinds:
-                again = self.intervals(exclude=[kind], targets=[f.target for f in failures],
+                again = self.intervals(exclude=[*exclude, kind],
+                                       targets=[f.target for f in failures],
                                        budget=0)
                 for f, (_lo, _hi, how) in zip(failures, again, strict=True):
                     if how == "seen":

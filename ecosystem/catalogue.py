@@ -544,7 +544,7 @@ _INDICATOR_LIST: tuple[Indicator, ...] = (
     ),
     # -- accessibility ------------------------------------------------------------------
     Indicator(
-        "unserved_firms", "PME non accompagnées", "Unserved SMEs",
+        "unserved_firms", "Nombre de PME non accompagnées", "Number of unserved SMEs",
         "accessibility",
         f"Active firms with no active actor of `settings.unserved_categories` (front line) "
         f"within {_D} (from `proximity.nearest_actors`).",
